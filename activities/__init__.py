@@ -1,0 +1,1 @@
+"""Activities: every side effect of an activation, one module per concern."""

@@ -1,0 +1,31 @@
+"""What the activities need from the outside world, built once per worker."""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from court_notices.court_adapter import CourtAdapter, SimulatorCourtAdapter
+from court_notices.settings import Settings
+from court_notices.vault import Vault, vault_from_settings
+
+
+@dataclass(frozen=True)
+class ActivityDependencies:
+    database_url: str
+    vault: Vault
+    pacer_base_url: str
+    noticing_domain: str
+    # A fresh adapter per call: each one owns an HTTP client that the call
+    # closes when it is done.
+    court_adapter: Callable[[], AbstractAsyncContextManager[CourtAdapter]]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ActivityDependencies":
+        simulator_url = settings.court_simulator_url
+        return cls(
+            database_url=settings.resolved_database_url,
+            vault=vault_from_settings(settings),
+            pacer_base_url=settings.pacer_base_url,
+            noticing_domain=settings.noticing_domain,
+            court_adapter=lambda: SimulatorCourtAdapter(simulator_url),
+        )

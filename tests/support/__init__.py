@@ -1,0 +1,1 @@
+"""Test helpers that tests/conftest.py imports as fixtures."""

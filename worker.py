@@ -1,0 +1,93 @@
+"""The Court Notices worker: registers the workflows and activities.
+
+Run it with `python -m worker`; `make run` starts it beside the dev server.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.addresses import AddressActivities
+from activities.credentials import CredentialActivities
+from activities.dependencies import ActivityDependencies
+from activities.records import RecordActivities
+from activities.validation import ValidationActivities
+from court_notices.settings import Settings, get_settings
+from workflows.activation import JurisdictionActivationWorkflow
+
+logger = logging.getLogger("court_notices.worker")
+
+WORKFLOWS = [JurisdictionActivationWorkflow]
+
+
+def build_activities(
+    dependencies: ActivityDependencies,
+) -> list[Callable[..., Any]]:
+    validation = ValidationActivities(dependencies)
+    credentials = CredentialActivities(dependencies)
+    addresses = AddressActivities(dependencies)
+    records = RecordActivities(dependencies)
+    return [
+        validation.validate_activation,
+        credentials.verify_credentials,
+        addresses.provision_noticing_address,
+        addresses.submit_noticing_address,
+        addresses.release_noticing_address,
+        records.record_activation_transition,
+        records.record_activation_reminder,
+    ]
+
+
+def build_worker(
+    client: Client,
+    dependencies: ActivityDependencies,
+    *,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(dependencies),
+        # Database activities are synchronous and run on these threads.
+        activity_executor=executor,
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    settings = get_settings()
+    client = await connect(settings)
+    dependencies = ActivityDependencies.from_settings(settings)
+
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(
+            client, dependencies, task_queue=settings.task_queue, executor=executor
+        )
+        logger.info(
+            "Worker polling task queue %s on %s",
+            settings.task_queue,
+            settings.temporal_address,
+        )
+        await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
