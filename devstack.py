@@ -76,12 +76,18 @@ def check_port_free(host: str, port: int, name: str) -> None:
             )
 
 
+def spawn(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+    # Children get their own session so a Ctrl-C reaches only this runner,
+    # which then stops them in order: worker, simulator, server.
+    return subprocess.Popen(command, env=environment, start_new_session=True)
+
+
 def stop(processes: list[tuple[str, subprocess.Popen]]) -> None:
     for name, process in reversed(processes):
-        if process.poll() is None:
-            logger.info("Stopping %s (pid %d)", name, process.pid)
-            process.send_signal(signal.SIGINT)
-    for name, process in reversed(processes):
+        if process.poll() is not None:
+            continue
+        logger.info("Stopping %s (pid %d)", name, process.pid)
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -119,7 +125,7 @@ def main() -> None:
     environment = dict(os.environ, COURT_NOTICES_DATA_DIR=str(data_dir))
     try:
         # Temporal dev server
-        server = subprocess.Popen(temporal_command(data_dir, host, port))
+        server = spawn(temporal_command(data_dir, host, port), environment)
         processes.append(("temporal dev server", server))
         wait_for_port(host, port, server, "The Temporal dev server")
         wait_for_port(host, UI_PORT, server, "The Temporal Web UI")
@@ -141,7 +147,7 @@ def main() -> None:
         wait_for_port("127.0.0.1", SIMULATOR_PORT, simulator, "The court simulator")
 
         # Worker
-        worker = subprocess.Popen([sys.executable, "-m", "worker"], env=environment)
+        worker = spawn([sys.executable, "-m", "worker"], environment)
         processes.append(("worker", worker))
 
         logger.info(

@@ -5,8 +5,10 @@ Run it with `python -m worker`; `make run` starts it beside the dev server.
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -58,6 +60,8 @@ def build_worker(
         activities=build_activities(dependencies),
         # Database activities are synchronous and run on these threads.
         activity_executor=executor,
+        # Activities are short; a stop waits this long for them to finish.
+        graceful_shutdown_timeout=timedelta(seconds=5),
     )
 
 
@@ -81,12 +85,19 @@ async def main() -> None:
         worker = build_worker(
             client, dependencies, task_queue=settings.task_queue, executor=executor
         )
-        logger.info(
-            "Worker polling task queue %s on %s",
-            settings.task_queue,
-            settings.temporal_address,
-        )
-        await worker.run()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+
+        async with worker:
+            logger.info(
+                "Worker polling task queue %s on %s",
+                settings.task_queue,
+                settings.temporal_address,
+            )
+            await stop.wait()
+            logger.info("Worker stopping")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio.client import (

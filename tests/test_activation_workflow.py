@@ -12,7 +12,6 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import RawValue
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.dependencies import ActivityDependencies
 from court_notices.db import AddressStatus, NoticingAddressRow, new_session
@@ -228,16 +227,12 @@ async def test_wrong_password_needs_credentials_then_update(
     needs = await activations.wait_for_status(
         started.workflow_id, {S.NEEDS_CREDENTIALS}
     )
-    attempts = court_simulator.state.request_counts().get(
-        "/pacer/services/cso-auth", 0
-    )
+    attempts = court_simulator.state.request_counts().get("/pacer/services/cso-auth", 0)
 
     fixed = records.add_credential(
         attorney_id=firm.attorney_id,
         court_id="txsb",
-        secret=CredentialSecret(
-            login_id=account.login_id, password=account.password
-        ),
+        secret=CredentialSecret(login_id=account.login_id, password=account.password),
     )
     after_update = await activations.update(
         started.workflow_id,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from court_notices.db import UserRole
-from courtsim.app import SimulatedAccount
 from court_notices.messages import ActivationRequest
 from court_notices.totp import new_totp_secret
 from court_notices.vault import CredentialSecret
+from courtsim.app import SimulatedAccount
 from starter.records import RecordStore
 from tests.support.courtsim_server import CourtSimulator
 
