@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -79,10 +79,24 @@ class ActivationListing:
 
 
 class ActivationClient:
-    def __init__(self, client: Client, records: RecordStore, *, task_queue: str):
+    def __init__(
+        self,
+        client: Client,
+        records: RecordStore,
+        *,
+        task_queue: str,
+        reminder_interval: timedelta | None = None,
+        activation_expiry: timedelta | None = None,
+    ) -> None:
         self._client = client
         self._records = records
         self._task_queue = task_queue
+        # Used for requests that leave these unset; None keeps the workflow's
+        # own defaults.
+        self._timing = {
+            "reminder_interval": reminder_interval,
+            "expire_after": activation_expiry,
+        }
 
     async def start(
         self, request: ActivationRequest, *, reactivate: bool = False
@@ -99,7 +113,11 @@ class ActivationClient:
             court_id=request.court_id,
             credential_id=request.credential_id,
         )
-        request = request.model_copy(update={"court_id": court_id})
+        updates: dict[str, Any] = {"court_id": court_id}
+        for name, default in self._timing.items():
+            if getattr(request, name) is None and default is not None:
+                updates[name] = default
+        request = request.model_copy(update=updates)
 
         existing = await self._describe(request.workflow_id)
         if existing is not None and existing.status == WorkflowExecutionStatus.RUNNING:

@@ -18,7 +18,7 @@ from court_notices.settings import Settings, get_settings
 from court_notices.vault import CredentialSecret, KeyringSource, vault_from_settings
 from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
 from starter.records import InputError, RecordStore
-from starter.session import connect_client, open_records
+from starter.session import connect_activations, open_records
 
 T = TypeVar("T")
 
@@ -67,10 +67,7 @@ def _records(context: click.Context) -> RecordStore:
 
 
 async def _activations(settings: Settings) -> ActivationClient:
-    client = await connect_client(settings)
-    return ActivationClient(
-        client, open_records(settings), task_queue=settings.task_queue
-    )
+    return await connect_activations(settings)
 
 
 # Records
@@ -224,8 +221,6 @@ def start(
         request = ActivationRequest(
             **fields,
             free_look_acknowledged=acknowledge_free_look,
-            reminder_interval=settings.reminder_interval,
-            expire_after=settings.activation_expiry,
         )
     except ValidationError as error:
         _fail(_validation_message(error))

@@ -34,7 +34,7 @@ from court_notices.totp import new_totp_secret
 from court_notices.vault import CredentialSecret
 from starter.activations import ActivationClient
 from starter.records import RecordStore
-from starter.session import connect_client, open_records
+from starter.session import connect_activations, open_records
 
 S = ActivationStatus
 COURTS = ["nysb", "canb", "caeb", "txsb", "flmb", "ganb"]
@@ -226,9 +226,8 @@ async def _cancel_when_pending(
 
 
 async def run_demo(settings: Settings) -> None:
-    client = await connect_client(settings)
+    activations = await connect_activations(settings)
     records = open_records(settings)
-    activations = ActivationClient(client, records, task_queue=settings.task_queue)
     final = await run_scenario(
         activations, records, SimulatorControl(settings.court_simulator_url)
     )

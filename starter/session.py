@@ -6,6 +6,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from court_notices.db import migrate
 from court_notices.settings import Settings
 from court_notices.vault import vault_from_settings
+from starter.activations import ActivationClient
 from starter.records import RecordStore
 
 
@@ -14,6 +15,16 @@ async def connect_client(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+    )
+
+
+async def connect_activations(settings: Settings) -> ActivationClient:
+    return ActivationClient(
+        await connect_client(settings),
+        open_records(settings),
+        task_queue=settings.task_queue,
+        reminder_interval=settings.reminder_interval,
+        activation_expiry=settings.activation_expiry,
     )
 
 

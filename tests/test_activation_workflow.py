@@ -99,13 +99,20 @@ async def start_pending(
     records: RecordStore,
     simulator: CourtSimulator,
     court_id: str = "nysb",
-    **options: timedelta,
+    *,
+    reminder_interval: timedelta | None = None,
+    expire_after: timedelta | None = None,
 ) -> ActivationSnapshot:
     firm = new_firm(records)
     account = new_account(records, simulator, firm, court_id)
-    started = await activations.start(
-        activation_request(firm, court_id, account.credential_id, **options)
+    request = activation_request(
+        firm,
+        court_id,
+        account.credential_id,
+        reminder_interval=reminder_interval,
+        expire_after=expire_after,
     )
+    started = await activations.start(request)
     return await activations.wait_for_status(
         started.workflow_id, {S.PENDING_ACTIVATION}
     )
@@ -185,6 +192,7 @@ async def test_court_contact_waits_for_additional_action(
     result = await activations.result(started.workflow_id)
 
     assert waiting.instructions is not None
+    assert waiting.noticing_address is not None
     assert "help desk" in waiting.instructions
     assert waiting.noticing_address in waiting.instructions
     assert pending.status == S.PENDING_ACTIVATION
