@@ -27,7 +27,7 @@ from court_notices.messages import (
     CredentialChange,
 )
 from court_notices.vault import CredentialSecret
-from courtsim.app import FaultRule
+from courtsim.state import FaultRule
 from starter.activations import ActivationClient, StartResult
 from starter.records import RecordStore
 from tests.support.courtsim_server import CourtSimulator

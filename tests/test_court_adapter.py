@@ -12,7 +12,7 @@ from court_notices.court_adapter import (
     SimulatorCourtAdapter,
 )
 from court_notices.pacer import PacerAuthClient, PacerLogin
-from courtsim.app import MAX_SECONDARY_EMAILS, FaultRule, SimulatedAccount
+from courtsim.state import MAX_SECONDARY_EMAILS, FaultRule, SimulatedAccount
 from tests.support.courtsim_server import CourtSimulator
 
 LOGIN_ID = "jdoe-law"

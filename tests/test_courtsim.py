@@ -7,13 +7,13 @@ import httpx
 import pytest
 
 from court_notices.totp import new_totp_secret, one_time_code
-from courtsim.app import (
+from courtsim.app import create_app
+from courtsim.state import (
     CLIENT_CODE_WARNING,
     INVALID_CREDENTIALS_MESSAGE,
     MAX_SECONDARY_EMAILS,
     SimulatedAccount,
     SimulatorState,
-    create_app,
 )
 from tests.support.courtsim_server import CourtSimulator
 

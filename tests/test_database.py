@@ -213,9 +213,7 @@ def test_user_move_to_other_firm_rejected(store: RecordStore) -> None:
 # Credentials
 
 
-def test_credential_round_trip(
-    database_url: str, store: RecordStore, vault: Vault
-) -> None:
+def test_credential_round_trip(store: RecordStore, vault: Vault) -> None:
     _, attorney_id = add_attorney(store)
     secret = new_secret(totp=True)
 

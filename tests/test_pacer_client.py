@@ -16,7 +16,7 @@ from court_notices.pacer import (
     PacerUnavailableError,
 )
 from court_notices.totp import TIME_STEP_SECONDS, new_totp_secret, one_time_code
-from courtsim.app import CLIENT_CODE_WARNING, FaultRule, SimulatedAccount
+from courtsim.state import CLIENT_CODE_WARNING, FaultRule, SimulatedAccount
 from tests.support.courtsim_server import CourtSimulator
 
 LOGIN_ID = "jdoe-law"

@@ -106,6 +106,10 @@ class JurisdictionActivationWorkflow:
         while self._status not in TERMINAL_STATUSES:
             await self._wait_for_next_event()
 
+        # Actions queued behind the one that ended the activation are answered
+        # with a rejection, so no update waits forever.
+        while self._waiting.queue:
+            await self._apply(self._waiting.queue.popleft())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._snapshot()
 

@@ -14,7 +14,8 @@ import httpx
 import pytest
 import uvicorn
 
-from courtsim.app import SimulatorState, create_app
+from courtsim.app import create_app
+from courtsim.state import SimulatorState
 
 STARTUP_TIMEOUT_SECONDS = 10.0
 # Requests still sleeping in a delay fault get this long before shutdown cuts them.

@@ -9,7 +9,7 @@ from court_notices.db import UserRole
 from court_notices.messages import ActivationRequest
 from court_notices.totp import new_totp_secret
 from court_notices.vault import CredentialSecret
-from courtsim.app import SimulatedAccount
+from courtsim.state import SimulatedAccount
 from starter.records import RecordStore
 from tests.support.courtsim_server import CourtSimulator
 
