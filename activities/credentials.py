@@ -88,7 +88,7 @@ async def pacer_session(
             ) from None
         except LoginRejectedError as error:
             raise ApplicationError(
-                f"PACER refused credential {credential_id} (loginResult "
+                f"PACER rejected credential {credential_id} (loginResult "
                 f"{error.login_result}: {error.description}). Resolve it with the "
                 "PACER Service Center, then send modify_credentials.",
                 type=LOGIN_REJECTED,

@@ -1,4 +1,4 @@
-"""What the activities need from the outside world, built once per worker."""
+"""Connections and settings the activities use, built once per worker."""
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager

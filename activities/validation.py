@@ -13,7 +13,7 @@ from court_notices.catalog import UnknownCourtError, get_court
 from court_notices.db import Credential, Firm, User, UserRole, new_session
 from court_notices.messages import ActivationRequest
 
-# Why Court Notices is not offered at a court, for the courts where it is not.
+# The reason Court Notices is not offered, for each court where it is not.
 UNSUPPORTED_REASONS = {
     "caeb": "the court runs its own eFiling system instead of CM/ECF noticing",
 }
@@ -33,11 +33,13 @@ class ValidationActivities:
             )
 
         if not court.court_notices_supported:
-            why = UNSUPPORTED_REASONS.get(court.court_id, "the court does not offer it")
+            reason = UNSUPPORTED_REASONS.get(
+                court.court_id, "the court does not offer it"
+            )
             return ValidationResult(
                 outcome=ValidationOutcome.UNSUPPORTED_JURISDICTION,
                 reason=f"Court Notices is not available at {court.full_name} "
-                f"({court.court_id}): {why}.",
+                f"({court.court_id}): {reason}.",
                 court_name=court.full_name,
             )
 

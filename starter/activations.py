@@ -101,11 +101,11 @@ class ActivationClient:
     async def start(
         self, request: ActivationRequest, *, reactivate: bool = False
     ) -> StartResult:
-        """Start an activation; starting the same one twice yields one run.
+        """Start an activation. Starting the same one twice yields one run.
 
         A running activation is returned as it is. One that has ended is left
-        alone unless ``reactivate`` is set, which starts a new run under the
-        same id (after a password change, say); auditors see every run.
+        alone unless ``reactivate`` is set, for example after a password
+        change. Then a new run starts under the same id, and auditors see both.
         """
         court_id = self._records.check_activation_input(
             firm_id=request.firm_id,

@@ -176,7 +176,7 @@ def add_credential(
 
 @cli.group()
 def vault() -> None:
-    """The credential encryption keys."""
+    """Manage the credential encryption keys."""
 
 
 @vault.command("rotate-key")

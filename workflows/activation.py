@@ -49,7 +49,8 @@ DEFAULT_REMINDER_INTERVAL = timedelta(days=3)
 DEFAULT_EXPIRY = timedelta(days=45)
 SYSTEM_ACTOR = "court-notices"
 
-# What additional_action_completed leads to, by why the workflow is waiting.
+# The step that additional_action_completed leads to, chosen by the reason the
+# workflow waits.
 CompletionStep = Literal["pending", "resubmit", "verify"]
 
 
@@ -106,8 +107,8 @@ class JurisdictionActivationWorkflow:
         while self._status not in TERMINAL_STATUSES:
             await self._wait_for_next_event()
 
-        # Actions queued behind the one that ended the activation are answered
-        # with a rejection, so no update waits forever.
+        # Actions queued behind the one that ended the activation are rejected,
+        # so no update waits forever.
         while self._waiting.queue:
             await self._apply(self._waiting.queue.popleft())
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -129,7 +130,7 @@ class JurisdictionActivationWorkflow:
         self._queue_signal(Action.COURT_CONFIRMED, input, CourtConfirmation)
 
     @workflow.signal(
-        description='The court refused to add the address. JSON: {"actor": '
+        description='The court rejected the address. JSON: {"actor": '
         '"your name", "reason": "what the court said"}'
     )
     def court_rejected(self, input: RawValue = NO_INPUT) -> None:
@@ -161,7 +162,7 @@ class JurisdictionActivationWorkflow:
     def cancel(self, input: RawValue = NO_INPUT) -> None:
         self._queue_signal(Action.CANCEL, input, CancelRequest)
 
-    # Updates: the same actions with a synchronous answer, checked before
+    # Updates: the same actions with a synchronous result, validated before
     # they are accepted.
 
     @workflow.update(
@@ -177,7 +178,9 @@ class JurisdictionActivationWorkflow:
     def validate_modify_credentials(self, input: RawValue = NO_INPUT) -> None:
         self._validate_update(Action.MODIFY_CREDENTIALS, input)
 
-    @workflow.update(description="Like the court_confirmed signal, answered.")
+    @workflow.update(
+        description="Same as the court_confirmed signal, and returns the new status."
+    )
     async def confirm_activation(
         self, input: RawValue = NO_INPUT
     ) -> ActivationSnapshot:
@@ -187,7 +190,9 @@ class JurisdictionActivationWorkflow:
     def validate_confirm_activation(self, input: RawValue = NO_INPUT) -> None:
         self._validate_update(Action.COURT_CONFIRMED, input)
 
-    @workflow.update(description="Like the court_rejected signal, answered.")
+    @workflow.update(
+        description="Same as the court_rejected signal, and returns the new status."
+    )
     async def reject_activation(self, input: RawValue = NO_INPUT) -> ActivationSnapshot:
         return await self._run_update(Action.COURT_REJECTED, input)
 
@@ -196,7 +201,8 @@ class JurisdictionActivationWorkflow:
         self._validate_update(Action.COURT_REJECTED, input)
 
     @workflow.update(
-        description="Like the additional_action_required signal, answered."
+        description="Same as the additional_action_required signal, and "
+        "returns the new status."
     )
     async def require_additional_action(
         self, input: RawValue = NO_INPUT
@@ -208,7 +214,8 @@ class JurisdictionActivationWorkflow:
         self._validate_update(Action.ADDITIONAL_ACTION_REQUIRED, input)
 
     @workflow.update(
-        description="Like the additional_action_completed signal, answered."
+        description="Same as the additional_action_completed signal, and "
+        "returns the new status."
     )
     async def complete_additional_action(
         self, input: RawValue = NO_INPUT
@@ -219,7 +226,9 @@ class JurisdictionActivationWorkflow:
     def validate_complete_additional_action(self, input: RawValue = NO_INPUT) -> None:
         self._validate_update(Action.ADDITIONAL_ACTION_COMPLETED, input)
 
-    @workflow.update(description="Like the cancel signal, answered.")
+    @workflow.update(
+        description="Same as the cancel signal, and returns the new status."
+    )
     async def cancel_activation(self, input: RawValue = NO_INPUT) -> ActivationSnapshot:
         return await self._run_update(Action.CANCEL, input)
 
@@ -361,7 +370,7 @@ class JurisdictionActivationWorkflow:
         moments = [self._expires_at]
         if self._next_reminder_at is not None:
             moments.append(self._next_reminder_at)
-        # A zero timeout would skip the timer; one second keeps it a real timer.
+        # A zero timeout would skip the timer, so the minimum is one second.
         return max(min(moments) - workflow.now(), timedelta(seconds=1))
 
     async def _on_timer(self) -> None:
@@ -395,7 +404,7 @@ class JurisdictionActivationWorkflow:
         queued.done = True
 
     async def _perform(self, action: Action, payload: BaseModel) -> str | None:
-        """Apply an action the current status accepts; return why not if it fails."""
+        """Apply an action the current status accepts. Return the reason if it fails."""
         actor = getattr(payload, "actor", SYSTEM_ACTOR)
         if isinstance(payload, CourtConfirmation):
             self._evidence = payload.evidence
@@ -454,7 +463,8 @@ class JurisdictionActivationWorkflow:
     async def _enter(
         self, status: ActivationStatus, *, reason: str, actor: str = SYSTEM_ACTOR
     ) -> None:
-        """Move to ``status``: search attribute, details, transition list, database."""
+        """Move to ``status`` and record it in the search attribute, the current
+        details, the transition list and the database."""
         now = workflow.now()
         transition = Transition(
             at=now,
@@ -483,7 +493,6 @@ class JurisdictionActivationWorkflow:
         workflow.upsert_search_attributes([ACTIVATION_STATUS.value_set(status)])
         workflow.set_current_details(details)
         await steps.record_transition(
-            self._request,
             am.TransitionRecord(
                 workflow_id=workflow.info().workflow_id,
                 run_id=workflow.info().run_id,

@@ -1,6 +1,6 @@
 """Activity calls of the activation workflow, with their timeouts and retries.
 
-Activities are referenced by name: their modules import httpx and
+Activities are referenced by name because their modules import httpx and
 cryptography, which the workflow sandbox must not load.
 """
 
@@ -14,8 +14,8 @@ with workflow.unsafe.imports_passed_through():
     from court_notices import activity_models as am
     from court_notices.messages import ActivationRequest, ActivationSnapshot
 
-# Database writes retry until the database is back: losing a transition record
-# would leave the projection wrong for good.
+# Database writes retry until the database is back, because a lost transition
+# record would leave the projection wrong for good.
 _DATABASE_TIMEOUT = timedelta(seconds=30)
 _DATABASE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -44,7 +44,7 @@ def error_type(error: ActivityError) -> str | None:
 
 
 def failure_reason(error: ActivityError) -> str:
-    """Return the activity's own message, or say that retries ran out."""
+    """Return the activity's own message, or a note that retries ran out."""
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.non_retryable:
         return cause.message
@@ -142,9 +142,7 @@ async def release_address(
     )
 
 
-async def record_transition(
-    request: ActivationRequest, record: am.TransitionRecord
-) -> None:
+async def record_transition(record: am.TransitionRecord) -> None:
     await workflow.execute_activity(
         am.RECORD_TRANSITION,
         record,
