@@ -629,3 +629,48 @@ async def test_update_in_wrong_status_is_rejected(
         )
 
     assert "accepted in NEEDS_CREDENTIALS" in str(failure.value.cause)
+
+
+async def test_confirm_while_waiting_for_action(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+) -> None:
+    firm = new_firm(records)
+    account = new_account(records, court_simulator, firm, "mieb")
+    started = await activations.start(
+        activation_request(firm, "mieb", account.credential_id)
+    )
+    await activations.wait_for_status(started.workflow_id, {S.ADDITIONAL_ACTION_NEEDED})
+
+    result = await activations.update(
+        started.workflow_id, "confirm_activation", CONFIRMATION
+    )
+
+    assert result.status == S.ACTIVE
+    assert result.transitions[-1].from_status == S.ADDITIONAL_ACTION_NEEDED
+
+
+async def test_needs_credentials_expires(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    firm = new_firm(records)
+    account = new_account(
+        records, court_simulator, firm, "txsb", stored_password="wrong-password"
+    )
+    started = await activations.start(
+        activation_request(
+            firm, "txsb", account.credential_id, expire_after=timedelta(days=2)
+        )
+    )
+    await activations.wait_for_status(started.workflow_id, {S.NEEDS_CREDENTIALS})
+
+    await time_skipping_env.sleep(timedelta(days=2, hours=1))
+    result = await activations.result(started.workflow_id)
+
+    assert result.status == S.EXPIRED
+    assert result.noticing_address is None
+    assert "NEEDS_CREDENTIALS" in result.transitions[-1].reason
