@@ -172,7 +172,9 @@ def new_session(url: str) -> Session:
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.set_main_option("sqlalchemy.url", normalize_database_url(url))
+    # Alembic's config is ini-style, where "%" starts an interpolation.
+    escaped = normalize_database_url(url).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", escaped)
     return config
 
 

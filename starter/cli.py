@@ -18,7 +18,11 @@ from court_notices.settings import Settings, get_settings
 from court_notices.vault import CredentialSecret, KeyringSource, vault_from_settings
 from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
 from starter.records import InputError, RecordStore
-from starter.session import connect_activations, open_records
+from starter.session import (
+    TemporalUnavailableError,
+    connect_activations,
+    open_records,
+)
 
 T = TypeVar("T")
 
@@ -30,7 +34,10 @@ def _run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
         await asyncio.sleep(0.05)
         return result
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except TemporalUnavailableError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _plain(value: Any) -> Any:
@@ -152,6 +159,8 @@ def add_credential(
     """Store a CM/ECF login; the password never goes on the command line."""
     password = _read_secret("CM/ECF password", password_stdin)
     totp_secret = _read_secret("TOTP secret (base32)", password_stdin) if mfa else None
+    if mfa and not (totp_secret or "").strip():
+        _fail("--mfa was given but the TOTP secret is empty; enter the base32 secret.")
     try:
         secret = CredentialSecret(
             login_id=login_id,
@@ -224,6 +233,17 @@ def start(
         )
     except ValidationError as error:
         _fail(_validation_message(error))
+
+    # Checked before connecting, so bad input is reported even without a server.
+    try:
+        _records(context).check_activation_input(
+            firm_id=request.firm_id,
+            attorney_id=request.attorney_id,
+            court_id=request.court_id,
+            credential_id=request.credential_id,
+        )
+    except InputError as error:
+        _fail(str(error))
 
     async def go() -> Any:
         activations = await _activations(settings)
