@@ -131,18 +131,9 @@ def main() -> None:
         wait_for_port(host, UI_PORT, server, "The Temporal Web UI")
 
         # Court simulator
-        simulator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "courtsim",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(SIMULATOR_PORT),
-            ],
-            env=environment,
-        )
+        simulator_command = [sys.executable, "-m", "courtsim", "--host", "127.0.0.1"]
+        simulator_command += ["--port", str(SIMULATOR_PORT)]
+        simulator = spawn(simulator_command, environment)
         processes.append(("court simulator", simulator))
         wait_for_port("127.0.0.1", SIMULATOR_PORT, simulator, "The court simulator")
 

@@ -22,10 +22,12 @@ from activities.records import RecordActivities
 from activities.validation import ValidationActivities
 from court_notices.settings import Settings, get_settings
 from workflows.activation import JurisdictionActivationWorkflow
+from workflows.interceptors import SingleArgumentInterceptor
 
 logger = logging.getLogger("court_notices.worker")
 
 WORKFLOWS = [JurisdictionActivationWorkflow]
+INTERCEPTORS = [SingleArgumentInterceptor()]
 
 
 def build_activities(
@@ -58,6 +60,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(dependencies),
+        interceptors=INTERCEPTORS,
         # Database activities are synchronous and run on these threads.
         activity_executor=executor,
         # Activities are short; a stop waits this long for them to finish.

@@ -209,25 +209,27 @@ class ActivationClient:
         if firm_id:
             clauses.append(f"FirmId = '{check_id('firm', firm_id)}'")
 
-        listings = []
+        # Visibility lists every run; keep the newest run of each activation.
+        latest: dict[str, ActivationListing] = {}
         async for execution in self._client.list_workflows(
             " AND ".join(clauses), limit=limit
         ):
             attributes = execution.typed_search_attributes
-            listings.append(
-                ActivationListing(
-                    workflow_id=execution.id,
-                    run_id=execution.run_id,
-                    status=attributes.get(ACTIVATION_STATUS),
-                    court_id=attributes.get(COURT_ID),
-                    firm_id=attributes.get(FIRM_ID),
-                    start_time=execution.start_time,
-                    execution_status=(
-                        execution.status or WorkflowExecutionStatus.RUNNING
-                    ).name,
-                )
+            known = latest.get(execution.id)
+            if known is not None and known.start_time >= execution.start_time:
+                continue
+            latest[execution.id] = ActivationListing(
+                workflow_id=execution.id,
+                run_id=execution.run_id,
+                status=attributes.get(ACTIVATION_STATUS),
+                court_id=attributes.get(COURT_ID),
+                firm_id=attributes.get(FIRM_ID),
+                start_time=execution.start_time,
+                execution_status=(
+                    execution.status or WorkflowExecutionStatus.RUNNING
+                ).name,
             )
-        return listings
+        return sorted(latest.values(), key=lambda item: item.start_time)
 
     async def wait_for_status(
         self,

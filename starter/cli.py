@@ -13,7 +13,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from court_notices.db import UserRole
-from court_notices.messages import ActivationRequest, ActivationStatus
+from court_notices.lifecycle import Action, rejection_for
+from court_notices.messages import (
+    ActivationRequest,
+    ActivationSnapshot,
+    ActivationStatus,
+)
 from court_notices.settings import Settings, get_settings
 from court_notices.vault import CredentialSecret, KeyringSource, vault_from_settings
 from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
@@ -29,10 +34,13 @@ T = TypeVar("T")
 
 def _run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
-        result = await coroutine_factory()
-        # Lets the client's background tasks finish before the loop closes.
-        await asyncio.sleep(0.05)
-        return result
+        try:
+            return await coroutine_factory()
+        finally:
+            # Lets the client's background tasks finish before the loop
+            # closes; without it the process can abort at exit, on error
+            # paths too.
+            await asyncio.sleep(0.1)
 
     try:
         return asyncio.run(main())
@@ -130,7 +138,7 @@ def credentials() -> None:
 
 def _read_secret(prompt: str, from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return str(click.prompt(prompt, hide_input=True, default="", show_default=False))
 
 
@@ -158,6 +166,8 @@ def add_credential(
 ) -> None:
     """Store a CM/ECF login; the password never goes on the command line."""
     password = _read_secret("CM/ECF password", password_stdin)
+    if not password.strip():
+        _fail("The password is empty; enter the CM/ECF password.")
     totp_secret = _read_secret("TOTP secret (base32)", password_stdin) if mfa else None
     if mfa and not (totp_secret or "").strip():
         _fail("--mfa was given but the TOTP secret is empty; enter the base32 secret.")
@@ -269,7 +279,24 @@ def status(context: click.Context, workflow_id: str) -> None:
         snapshot = _run(go)
     except RPCError as error:
         _fail(f"Could not read {workflow_id}: {error.message}")
-    _emit(context, snapshot, snapshot.details)
+    _emit(context, snapshot, _status_text(snapshot))
+
+
+def _status_text(snapshot: ActivationSnapshot) -> str:
+    lines = [snapshot.details, "", "Transitions:"]
+    for transition in snapshot.transitions:
+        lines.append(
+            f"  {transition.at:%Y-%m-%d %H:%M:%S} {transition.from_status or '-'} -> "
+            f"{transition.to_status} by {transition.actor}: {transition.reason}"
+        )
+    if snapshot.rejected_inputs:
+        lines.append("Rejected inputs:")
+        for rejected in snapshot.rejected_inputs:
+            lines.append(
+                f"  {rejected.at:%Y-%m-%d %H:%M:%S} {rejected.handler}: "
+                f"{rejected.error} (received {rejected.received!r})"
+            )
+    return "\n".join(lines)
 
 
 @cli.command("list")
@@ -339,10 +366,18 @@ def send_signal(
 
     async def go() -> None:
         activations = await _activations(context.obj["settings"])
+        # The workflow would record the rejection; saying it here spares the
+        # sender a look at the status to find out.
+        current = await activations.status(workflow_id)
+        rejection = rejection_for(Action(name), current.status)
+        if rejection:
+            raise InputError(rejection)
         await activations.signal(workflow_id, name, payload)
 
     try:
         _run(go)
+    except InputError as error:
+        _fail(str(error))
     except RPCError as error:
         _fail(f"Could not signal {workflow_id}: {error.message}")
     _emit(context, {"workflow_id": workflow_id, "signal": name}, f"Sent {name}.")

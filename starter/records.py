@@ -95,10 +95,15 @@ class RecordStore:
 
         with new_session(self._database_url) as session:
             attorney = session.get(User, attorney_id)
-            if attorney is None or attorney.role != UserRole.ATTORNEY:
+            if attorney is None:
                 raise InputError(
                     f"Attorney user {attorney_id} not found; add the attorney with "
                     "role attorney first."
+                )
+            if attorney.role != UserRole.ATTORNEY:
+                raise InputError(
+                    f"User {attorney_id} is {attorney.role}, not an attorney; "
+                    "CM/ECF logins are stored for attorney users only."
                 )
             credential_id = f"cred_{secrets.token_hex(8)}"
             key_id, ciphertext = self._vault.encrypt(

@@ -674,3 +674,84 @@ async def test_needs_credentials_expires(
     assert result.status == S.EXPIRED
     assert result.noticing_address is None
     assert "NEEDS_CREDENTIALS" in result.transitions[-1].reason
+
+
+async def test_signal_with_two_inputs_is_recorded(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+) -> None:
+    pending = await start_pending(activations, records, court_simulator)
+    handle = activations.handle(pending.workflow_id)
+
+    await handle.signal("court_confirmed", args=[CONFIRMATION, CONFIRMATION])
+    await activations.signal(pending.workflow_id, "court_confirmed", CONFIRMATION)
+    result = await activations.result(pending.workflow_id)
+
+    assert result.status == S.ACTIVE
+    assert len(result.rejected_inputs) == 1
+    assert "2 inputs were sent" in result.rejected_inputs[0].error
+
+
+async def test_update_with_two_inputs_is_rejected(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+) -> None:
+    pending = await start_pending(activations, records, court_simulator)
+    handle = activations.handle(pending.workflow_id)
+
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await handle.execute_update(
+            "confirm_activation", args=[CONFIRMATION, CONFIRMATION]
+        )
+    snapshot = await activations.status(pending.workflow_id)
+
+    assert "2 inputs were sent" in str(failure.value.cause)
+    assert snapshot.status == S.PENDING_ACTIVATION
+
+
+async def test_binary_signal_input_is_recorded(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+) -> None:
+    pending = await start_pending(activations, records, court_simulator)
+    handle = activations.handle(pending.workflow_id)
+    binary = RawValue(
+        Payload(metadata={"encoding": b"binary/plain"}, data=b'{"actor": "x"}')
+    )
+
+    await handle.signal("cancel", binary)
+    await activations.signal(pending.workflow_id, "court_confirmed", CONFIRMATION)
+    result = await activations.result(pending.workflow_id)
+
+    assert result.status == S.ACTIVE
+    assert "encoding binary/plain is not JSON" in result.rejected_inputs[0].error
+
+
+async def test_rejected_credential_is_not_resent(
+    activations: ActivationClient,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+) -> None:
+    firm = new_firm(records)
+    account = new_account(
+        records, court_simulator, firm, "txsb", stored_password="wrong-password"
+    )
+    started = await activations.start(
+        activation_request(firm, "txsb", account.credential_id)
+    )
+    await activations.wait_for_status(started.workflow_id, {S.NEEDS_CREDENTIALS})
+    logins = court_simulator.state.request_counts()["/pacer/services/cso-auth"]
+
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await activations.update(
+            started.workflow_id,
+            "modify_credentials",
+            CredentialChange(actor="sam", credential_id=account.credential_id),
+        )
+    logins_after = court_simulator.state.request_counts()["/pacer/services/cso-auth"]
+
+    assert "already rejected" in str(failure.value.cause)
+    assert logins_after == logins

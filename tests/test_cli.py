@@ -345,8 +345,8 @@ def test_credentials_add_for_staff(cli_env: CliEnv) -> None:
     )
 
     assert_rejected(result)
-    assert "Attorney user pclerk not found" in result.output
-    assert "add the attorney with role attorney first" in result.output
+    assert "User pclerk is staff, not an attorney" in result.output
+    assert "stored for attorney users only" in result.output
     assert stored_credentials(cli_env) == []
 
 

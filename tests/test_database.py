@@ -278,7 +278,7 @@ def test_credential_for_staff_rejected(database_url: str, store: RecordStore) ->
         email="pat@doe-roe.example",
         role=UserRole.STAFF,
     )
-    with pytest.raises(InputError, match="add the attorney with role attorney"):
+    with pytest.raises(InputError, match="is staff, not an attorney"):
         store.add_credential(attorney_id=staff_id, court_id="nysb", secret=new_secret())
     with new_session(database_url) as session:
         rows = session.exec(

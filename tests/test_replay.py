@@ -11,7 +11,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows.activation import JurisdictionActivationWorkflow
+from worker import INTERCEPTORS, WORKFLOWS
 
 HISTORY_FILES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -23,7 +23,8 @@ def test_histories_committed() -> None:
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda path: path.stem)
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[JurisdictionActivationWorkflow],
+        workflows=WORKFLOWS,
+        interceptors=INTERCEPTORS,
         data_converter=pydantic_data_converter,
     )
 

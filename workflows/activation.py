@@ -79,6 +79,7 @@ class JurisdictionActivationWorkflow:
         self._status = S.VALIDATING
         self._status_since = workflow.now()
         self._credential_id = request.credential_id
+        self._rejected_credentials: set[str] = set()
         self._address: str | None = None
         self._evidence: str | None = None
         self._transitions: list[Transition] = []
@@ -244,15 +245,25 @@ class JurisdictionActivationWorkflow:
         try:
             payload = decode_input(raw, model)
         except InvalidInput as error:
-            self._record_rejection(action, str(error), received_text(raw))
+            self.record_rejection(action, str(error), received_text(raw))
             return
         self._waiting.queue.append(QueuedAction(action, payload, is_update=False))
 
     def _validate_update(self, action: Action, raw: RawValue) -> None:
-        decode_input(raw, INPUT_MODELS[action])
+        payload = decode_input(raw, INPUT_MODELS[action])
         error = rejection_for(action, self._status)
         if error:
             raise InvalidInput(error)
+        if (
+            isinstance(payload, CredentialChange)
+            and payload.credential_id in self._rejected_credentials
+        ):
+            # PACER locks accounts after repeated failures, so a password it
+            # rejected is never sent again.
+            raise InvalidInput(
+                f"PACER already rejected credential {payload.credential_id}. Store "
+                "the correct login as a new credential and send its id."
+            )
 
     async def _run_update(self, action: Action, raw: RawValue) -> ActivationSnapshot:
         queued = QueuedAction(
@@ -264,7 +275,12 @@ class JurisdictionActivationWorkflow:
             raise ApplicationError(queued.error, type="ActionRejected")
         return self._snapshot()
 
-    def _record_rejection(self, handler: str, error: str, received: str) -> None:
+    def record_rejection(self, handler: str, error: str, received: str) -> None:
+        """Keep rejected input for the status query and the current details.
+
+        SingleArgumentInterceptor calls this too, for signals sent with
+        several inputs.
+        """
         workflow.logger.warning(
             "Rejected %s input for %s: %s", handler, workflow.info().workflow_id, error
         )
@@ -301,6 +317,8 @@ class JurisdictionActivationWorkflow:
         try:
             verification = await steps.verify(self._request, self._credential_id)
         except ActivityError as error:
+            if steps.error_type(error) in steps.PACER_REJECTIONS:
+                self._rejected_credentials.add(self._credential_id)
             await self._enter(S.NEEDS_CREDENTIALS, reason=steps.failure_reason(error))
             return
 
@@ -400,7 +418,7 @@ class JurisdictionActivationWorkflow:
             queued.error = error
             if not queued.is_update:
                 received = queued.payload.model_dump_json()
-                self._record_rejection(queued.action, error, received)
+                self.record_rejection(queued.action, error, received)
         queued.done = True
 
     async def _perform(self, action: Action, payload: BaseModel) -> str | None:

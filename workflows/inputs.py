@@ -53,6 +53,10 @@ def _describe_errors(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
+def _encoding(raw: RawValue) -> str:
+    return raw.payload.metadata.get("encoding", b"none").decode(errors="replace")
+
+
 def decode_input(raw: RawValue, model: type[Model]) -> Model:
     """Decode a handler's raw payload into ``model`` or raise InvalidInput."""
     expected = f"Send a JSON object such as {example_json(model)}."
@@ -60,19 +64,24 @@ def decode_input(raw: RawValue, model: type[Model]) -> Model:
         raise InvalidInput(f"No input was sent. {expected}")
 
     try:
-        return workflow.payload_converter().from_payload(raw.payload, model)
+        value = workflow.payload_converter().from_payload(raw.payload, model)
     except ValidationError as error:
         raise InvalidInput(
             f"Invalid input: {_describe_errors(error)}. {expected}"
         ) from None
     except Exception as error:
-        encoding = raw.payload.metadata.get("encoding", b"none").decode(
-            errors="replace"
-        )
         raise InvalidInput(
-            f"Invalid input: it could not be decoded as JSON (encoding {encoding}, "
+            "Invalid input: it could not be decoded as JSON (encoding "
+            f"{_encoding(raw)}, "
             f"{type(error).__name__}). {expected}"
         ) from None
+
+    # Encodings such as binary/plain decode to bytes without any validation.
+    if not isinstance(value, model):
+        raise InvalidInput(
+            f"Invalid input: encoding {_encoding(raw)} is not JSON. {expected}"
+        )
+    return value
 
 
 def received_text(raw: RawValue) -> str:

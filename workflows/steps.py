@@ -33,9 +33,9 @@ _PACER_RETRY = RetryPolicy(
     maximum_attempts=5,
 )
 
-CREDENTIAL_ERRORS = frozenset(
-    {am.INVALID_CREDENTIALS, am.LOGIN_REJECTED, am.CREDENTIAL_NOT_FOUND}
-)
+# Errors that mean PACER itself turned the login down.
+PACER_REJECTIONS = frozenset({am.INVALID_CREDENTIALS, am.LOGIN_REJECTED})
+CREDENTIAL_ERRORS = PACER_REJECTIONS | {am.CREDENTIAL_NOT_FOUND}
 
 
 def error_type(error: ActivityError) -> str | None:
