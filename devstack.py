@@ -113,6 +113,7 @@ def main() -> None:
         ("the Temporal frontend", port),
         ("the Web UI", UI_PORT),
         ("the court simulator", SIMULATOR_PORT),
+        ("the SMTP intake", settings.smtp_port),
     ]:
         check_port_free(host, checked_port, name)
 
@@ -133,6 +134,8 @@ def main() -> None:
         # Court simulator
         simulator_command = [sys.executable, "-m", "courtsim", "--host", "127.0.0.1"]
         simulator_command += ["--port", str(SIMULATOR_PORT)]
+        simulator_command += ["--smtp-host", settings.smtp_host]
+        simulator_command += ["--smtp-port", str(settings.smtp_port)]
         simulator = spawn(simulator_command, environment)
         processes.append(("court simulator", simulator))
         wait_for_port("127.0.0.1", SIMULATOR_PORT, simulator, "The court simulator")
@@ -140,6 +143,11 @@ def main() -> None:
         # Worker
         worker = spawn([sys.executable, "-m", "worker"], environment)
         processes.append(("worker", worker))
+
+        # SMTP intake
+        intake = spawn([sys.executable, "-m", "intake"], environment)
+        processes.append(("SMTP intake", intake))
+        wait_for_port(settings.smtp_host, settings.smtp_port, intake, "The SMTP intake")
 
         logger.info(
             "Temporal frontend: %s (namespace %s)",
@@ -149,6 +157,12 @@ def main() -> None:
         logger.info("Temporal Web UI:   http://127.0.0.1:%d", UI_PORT)
         logger.info("Court simulator:   http://127.0.0.1:%d", SIMULATOR_PORT)
         logger.info("Worker task queue: %s", settings.task_queue)
+        logger.info(
+            "SMTP intake:       %s:%d for @%s",
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.noticing_domain,
+        )
         logger.info("Database:          %s", settings.resolved_database_url)
         logger.info("Ready. Run `make demo` in another terminal; Ctrl-C stops all.")
 

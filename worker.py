@@ -18,15 +18,17 @@ from temporalio.worker import Worker
 from activities.addresses import AddressActivities
 from activities.credentials import CredentialActivities
 from activities.dependencies import ActivityDependencies
+from activities.notices import NoticeActivities
 from activities.records import RecordActivities
 from activities.validation import ValidationActivities
 from court_notices.settings import Settings, get_settings
 from workflows.activation import JurisdictionActivationWorkflow
 from workflows.interceptors import SingleArgumentInterceptor
+from workflows.notice_ingestion import NoticeIngestionWorkflow
 
 logger = logging.getLogger("court_notices.worker")
 
-WORKFLOWS = [JurisdictionActivationWorkflow]
+WORKFLOWS = [JurisdictionActivationWorkflow, NoticeIngestionWorkflow]
 INTERCEPTORS = [SingleArgumentInterceptor()]
 
 
@@ -37,6 +39,7 @@ def build_activities(
     credentials = CredentialActivities(dependencies)
     addresses = AddressActivities(dependencies)
     records = RecordActivities(dependencies)
+    notices = NoticeActivities(dependencies)
     return [
         validation.validate_activation,
         credentials.verify_credentials,
@@ -45,6 +48,8 @@ def build_activities(
         addresses.release_noticing_address,
         records.record_activation_transition,
         records.record_activation_reminder,
+        notices.store_notice,
+        notices.capture_free_look,
     ]
 
 

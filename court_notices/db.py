@@ -4,7 +4,8 @@ SQLite is the embedded default; DATABASE_URL selects PostgreSQL. The schema is
 created and changed only by the Alembic migrations in ``migrations/``.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,11 @@ from sqlmodel import Column, Field, Session, SQLModel, create_engine
 
 __all__ = [
     "Activation",
+    "ClaimRow",
+    "DeadlineRow",
+    "DocketEntryRow",
+    "DocumentRow",
+    "Notice",
     "ActivationTransition",
     "AddressStatus",
     "Credential",
@@ -125,6 +131,121 @@ class NoticingAddressRow(SQLModel, table=True):
     status: AddressStatus = AddressStatus.PROVISIONED
     created_at: datetime = Field(default_factory=utcnow)
     released_at: datetime | None = None
+
+
+class Notice(SQLModel, table=True):
+    """One received message, named by the sha256 of its raw bytes."""
+
+    __tablename__ = "notices"
+
+    id: str = Field(primary_key=True, max_length=64)
+    # Same for a re-generated copy of a notice; see nef.parser.notice_fingerprint.
+    fingerprint: str | None = Field(default=None, index=True, max_length=64)
+    # The fingerprint again, on the first notice that has it only. Its unique
+    # index makes a concurrent second copy fail to insert, so the retry
+    # records it as a duplicate.
+    first_fingerprint: str | None = Field(default=None, unique=True, max_length=64)
+    duplicate_of: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=32)
+    court_id: str | None = Field(default=None, index=True, max_length=16)
+    subject: str = ""
+    message_id: str | None = Field(default=None, max_length=998)
+    recipient: str = Field(index=True, max_length=320)
+    firm_id: str | None = Field(default=None, index=True, max_length=63)
+    activation_id: str | None = Field(default=None, max_length=200)
+    # Kept but flagged for a person: unknown address, no live activation,
+    # unparseable mail.
+    flag: str | None = Field(default=None, max_length=500)
+    warnings: str = ""
+    source: str = Field(max_length=16)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class DocketEntryRow(SQLModel, table=True):
+    __tablename__ = "docket_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: str = Field(foreign_key="notices.id", index=True, max_length=64)
+    court_id: str = Field(max_length=16)
+    docket_number: str = Field(index=True, max_length=64)
+    case_name: str
+    pacer_case_id: str | None = Field(default=None, max_length=32)
+    document_number: int | None = None
+    date_filed: date | None = None
+    description: str
+    short_description: str = ""
+    pacer_doc_id: str | None = Field(default=None, max_length=32)
+    pacer_seq_no: str | None = Field(default=None, max_length=32)
+
+
+class DocumentRow(SQLModel, table=True):
+    """A free-look document; one row per document however many notices name it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("court_id", "pacer_doc_id", "attachment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: str = Field(foreign_key="notices.id", index=True, max_length=64)
+    court_id: str = Field(max_length=16)
+    docket_number: str = Field(max_length=64)
+    pacer_doc_id: str = Field(max_length=32)
+    # 0 for the main document, N for attachment N.
+    attachment: int = 0
+    description: str = ""
+    # Contains the magic number until the capture has used it.
+    document_url: str | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    detail: str = ""
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    captured_at: datetime | None = None
+
+
+class ClaimRow(SQLModel, table=True):
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("court_id", "docket_number", "claim_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: str = Field(foreign_key="notices.id", index=True, max_length=64)
+    firm_id: str | None = Field(default=None, index=True, max_length=63)
+    court_id: str = Field(max_length=16)
+    docket_number: str = Field(max_length=64)
+    case_name: str
+    creditor: str
+    claim_number: str = Field(max_length=32)
+    amount_claimed: Decimal | None = Field(
+        default=None, max_digits=16, decimal_places=2
+    )
+    secured_amount: Decimal | None = Field(
+        default=None, max_digits=16, decimal_places=2
+    )
+    priority_amount: Decimal | None = Field(
+        default=None, max_digits=16, decimal_places=2
+    )
+    date_filed: date | None = None
+
+
+class DeadlineRow(SQLModel, table=True):
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        UniqueConstraint(
+            "firm_id", "court_id", "docket_number", "kind", "due_date", "due_time"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: str = Field(foreign_key="notices.id", index=True, max_length=64)
+    firm_id: str | None = Field(default=None, index=True, max_length=63)
+    court_id: str = Field(max_length=16)
+    docket_number: str = Field(max_length=64)
+    case_name: str
+    kind: str = Field(max_length=32)
+    title: str
+    due_date: date
+    due_time: time | None = None
+    timezone: str = Field(max_length=64)
+    location: str | None = None
+    source_text: str = ""
 
 
 def normalize_database_url(url: str) -> str:

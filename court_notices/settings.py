@@ -3,6 +3,7 @@
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     court_simulator_url: str = "http://127.0.0.1:8088"
     noticing_domain: str = "notices.court-notices.test"
 
+    # The SMTP intake for the noticing domain.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_document_bytes: int = 50 * 1024 * 1024
+
     reminder_interval: timedelta = timedelta(days=3)
     activation_expiry: timedelta = timedelta(days=45)
 
@@ -43,6 +50,15 @@ class Settings(BaseSettings):
     @property
     def resolved_vault_key_file(self) -> Path:
         return self.vault_key_file or self.data_dir / "vault.key"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def simulator_host(self) -> str:
+        """Return host:port of the court simulator, allowed for doc1 links."""
+        return urlsplit(self.court_simulator_url).netloc
 
 
 @lru_cache

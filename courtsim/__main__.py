@@ -6,6 +6,7 @@ import logging
 import uvicorn
 
 from courtsim.app import create_app
+from courtsim.nef_sender import DEFAULT_SMTP_HOST, DEFAULT_SMTP_PORT
 
 logger = logging.getLogger("courtsim")
 
@@ -25,6 +26,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--port", type=int, default=8088, help="TCP port (default: %(default)s)"
     )
     parser.add_argument(
+        "--smtp-host",
+        default=DEFAULT_SMTP_HOST,
+        help="SMTP server that POST /_sim/nefs sends notices to, unless the "
+        "request names another (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--smtp-port",
+        type=int,
+        default=DEFAULT_SMTP_PORT,
+        help="TCP port of that SMTP server (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -39,12 +52,18 @@ def main(argv: list[str] | None = None) -> None:
         level=args.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logger.info("starting the court simulator on http://%s:%d", args.host, args.port)
+    logger.info(
+        "starting the court simulator on http://%s:%d, sending NEFs to SMTP %s:%d",
+        args.host,
+        args.port,
+        args.smtp_host,
+        args.smtp_port,
+    )
 
     # The app logs each request itself, without query strings, so uvicorn's
     # access log stays off. log_config=None keeps the basicConfig setup above.
     uvicorn.run(
-        create_app(),
+        create_app(smtp_host=args.smtp_host, smtp_port=args.smtp_port),
         host=args.host,
         port=args.port,
         log_config=None,

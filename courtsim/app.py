@@ -5,6 +5,7 @@ Routes:
   PACER Authentication API: JSON in, JSON out, the outcome in ``loginResult``.
 - ``/ecf/{court_id}/account/secondary-emails`` changes an account's secondary
   addresses and needs the cookie ``nextGenCSO=<token of a live session>``.
+- ``/ecf/{court_id}/doc1/{doc_id}`` serves free-look links (see courtsim.doc1).
 - ``/_sim/...`` is the control API for tests and the demo. It has no
   authentication, so serve the simulator on 127.0.0.1 only.
 
@@ -25,6 +26,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from court_notices.totp import one_time_code
+from courtsim.doc1 import doc1_link_from, get_doc1
+from courtsim.nef_sender import (
+    DEFAULT_SMTP_HOST,
+    DEFAULT_SMTP_PORT,
+    deliver_nef,
+    nef_request_from,
+)
 from courtsim.state import (
     LOGIN_OK,
     MAX_SECONDARY_EMAILS,
@@ -278,6 +286,64 @@ async def control_secondary_emails(request: Request) -> Response:
     )
 
 
+async def control_put_document(request: Request) -> Response:
+    body = await _json_object(request)
+    if body is None:
+        return _error(request, 400, "request body must be a JSON object")
+
+    link = doc1_link_from(body)
+    if isinstance(link, str):
+        return _error(request, 400, link)
+    _state(request).put_doc1_link(link)
+    return JSONResponse(
+        {"court_id": link.court_id, "doc_id": link.doc_id}, status_code=201
+    )
+
+
+async def control_send_nef(request: Request) -> Response:
+    """Register documents, send an NEF by SMTP and reply 202 once it is accepted.
+
+    The reply names each document without its magic number.
+    """
+    body = await _json_object(request)
+    if body is None:
+        return _error(request, 400, "request body must be a JSON object")
+
+    nef = nef_request_from(
+        body,
+        smtp_host=request.app.state.smtp_host,
+        smtp_port=request.app.state.smtp_port,
+    )
+    if isinstance(nef, str):
+        return _error(request, 400, nef)
+
+    base_url = str(request.base_url).rstrip("/")
+    try:
+        message, documents = await deliver_nef(
+            nef, state=_state(request), base_url=base_url
+        )
+    except OSError as exc:
+        return _error(
+            request,
+            502,
+            f"sending the NEF to SMTP server {nef.smtp_host}:{nef.smtp_port} "
+            f"failed: {exc}. Start the intake server or pass smtp_host and "
+            "smtp_port.",
+        )
+
+    reply_documents = [
+        {
+            "doc_id": document.doc_id,
+            "url_without_magic": document.url_without_magic(base_url),
+        }
+        for document in documents
+    ]
+    return JSONResponse(
+        {"message_id": message["Message-ID"], "documents": reply_documents},
+        status_code=202,
+    )
+
+
 async def control_reset(request: Request) -> Response:
     _state(request).reset()
     return JSONResponse({"reset": True})
@@ -382,6 +448,7 @@ ROUTES = [
         remove_secondary_email,
         methods=["DELETE"],
     ),
+    Route("/ecf/{court_id}/doc1/{doc_id}", get_doc1, methods=["GET"]),
     Route("/_sim/accounts", control_put_account, methods=["POST"]),
     Route("/_sim/faults", control_add_fault, methods=["POST"]),
     Route("/_sim/faults", control_clear_faults, methods=["DELETE"]),
@@ -390,11 +457,22 @@ ROUTES = [
     Route("/_sim/secondary-emails", control_secondary_emails, methods=["GET"]),
     Route("/_sim/reset", control_reset, methods=["POST"]),
     Route("/_sim/health", control_health, methods=["GET"]),
+    Route("/_sim/documents", control_put_document, methods=["POST"]),
+    Route("/_sim/nefs", control_send_nef, methods=["POST"]),
 ]
 
 
-def create_app(state: SimulatorState | None = None) -> Starlette:
-    """Build the simulator app around ``state``, or around a new empty state."""
+def create_app(
+    state: SimulatorState | None = None,
+    *,
+    smtp_host: str = DEFAULT_SMTP_HOST,
+    smtp_port: int = DEFAULT_SMTP_PORT,
+) -> Starlette:
+    """Build the simulator app around ``state``, or around a new empty state.
+
+    ``POST /_sim/nefs`` sends to smtp_host:smtp_port unless its body names
+    another server.
+    """
     simulator_state = state if state is not None else SimulatorState()
     app = Starlette(
         routes=ROUTES,
@@ -404,4 +482,6 @@ def create_app(state: SimulatorState | None = None) -> Starlette:
         ],
     )
     app.state.simulator = simulator_state
+    app.state.smtp_host = smtp_host
+    app.state.smtp_port = smtp_port
     return app

@@ -1,16 +1,22 @@
 """In-memory state of the court simulator: accounts, sessions, secondary
-addresses, fault rules and request counts."""
+addresses, doc1 free-look links, fault rules and request counts."""
 
+import dataclasses
 import hmac
 import secrets
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
+from court_notices.catalog import FREE_LOOK_DAYS
 from court_notices.totp import verify_one_time_code
 
 __all__ = [
     "MAX_SECONDARY_EMAILS",
+    "Doc1Access",
+    "Doc1Link",
     "FaultRule",
     "SecondaryEmailLimitError",
     "SimulatedAccount",
@@ -56,12 +62,39 @@ class FaultRule:
     delay_seconds: float = 0.0
 
 
+@dataclass
+class Doc1Link:
+    """A free-look link ``/doc1/<doc_id>?magic_num=<magic_num>`` of one court.
+
+    ``size_bytes`` pads the PDF to at least that many bytes. ``used`` turns
+    true on the first successful GET.
+    """
+
+    court_id: str
+    doc_id: str
+    magic_num: str = field(repr=False)
+    issued_at: datetime
+    sealed: bool = False
+    size_bytes: int = 0
+    used: bool = False
+
+
+class Doc1Access(StrEnum):
+    """Reply to a GET of a doc1 link."""
+
+    PDF = "pdf"
+    FREE_LOOK_USED = "free_look_used"
+    LINK_EXPIRED = "link_expired"
+    SEALED = "sealed"
+    NOT_FOUND = "not_found"
+
+
 class SecondaryEmailLimitError(Exception):
     """The account already has MAX_SECONDARY_EMAILS secondary addresses."""
 
 
 class SimulatorState:
-    """Accounts, sessions, secondary addresses, fault rules and request counts.
+    """Accounts, sessions, addresses, doc1 links, fault rules and request counts.
 
     A lock guards every method, because uvicorn serves requests while tests read
     and change the state from another thread.
@@ -75,9 +108,12 @@ class SimulatorState:
         self._secondary_emails: dict[tuple[str, str], list[str]] = {}
         self._faults: list[FaultRule] = []
         self._request_counts: Counter[str] = Counter()
+        # (court ID, doc ID, magic number) -> link
+        self._doc1_links: dict[tuple[str, str, str], Doc1Link] = {}
 
     def reset(self) -> None:
         with self._lock:
+            self._doc1_links.clear()
             self._accounts.clear()
             self._sessions.clear()
             self._issued_tokens.clear()
@@ -194,6 +230,47 @@ class SimulatorState:
                         self._faults.remove(rule)
                     return rule
             return None
+
+    def put_doc1_link(self, link: Doc1Link) -> None:
+        """Register the link, replacing one with the same doc id and magic number."""
+        with self._lock:
+            key = (link.court_id, link.doc_id, link.magic_num)
+            self._doc1_links[key] = dataclasses.replace(link)
+
+    def doc1_links(self) -> list[Doc1Link]:
+        """Return copies of every registered link, in registration order."""
+        with self._lock:
+            return [dataclasses.replace(link) for link in self._doc1_links.values()]
+
+    def open_doc1_link(
+        self,
+        court_id: str,
+        doc_id: str,
+        magic_num: str,
+        *,
+        now: datetime | None = None,
+    ) -> tuple[Doc1Access, Doc1Link | None]:
+        """Decide what a GET of the link returns and use up its free look.
+
+        Checks run in this order: unknown link, sealed document, free look
+        already used, link older than FREE_LOOK_DAYS. Only a PDF reply marks
+        the link used. The returned link is a copy, or None when not found.
+        """
+        current_time = now if now is not None else datetime.now(UTC)
+        with self._lock:
+            link = self._doc1_links.get((court_id, doc_id, magic_num))
+            if link is None:
+                return Doc1Access.NOT_FOUND, None
+            if link.sealed:
+                access = Doc1Access.SEALED
+            elif link.used:
+                access = Doc1Access.FREE_LOOK_USED
+            elif current_time - link.issued_at > timedelta(days=FREE_LOOK_DAYS):
+                access = Doc1Access.LINK_EXPIRED
+            else:
+                access = Doc1Access.PDF
+                link.used = True
+            return access, dataclasses.replace(link)
 
     def count_request(self, path: str) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from court_notices.blobs import BlobStore
+from court_notices.calendar import build_calendar
 from court_notices.db import UserRole
 from court_notices.lifecycle import Action, rejection_for
 from court_notices.messages import (
@@ -19,13 +22,18 @@ from court_notices.messages import (
     ActivationSnapshot,
     ActivationStatus,
 )
+from court_notices.nef.parser import parse_html, parse_message
+from court_notices.notice_models import NoticeSource
 from court_notices.settings import Settings, get_settings
 from court_notices.vault import CredentialSecret, KeyringSource, vault_from_settings
 from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
+from starter.notices import iter_message_files, recipients_of, submit_notice
 from starter.records import InputError, RecordStore
+from starter.reports import load_firm_deadlines
 from starter.session import (
     TemporalUnavailableError,
     connect_activations,
+    connect_client,
     open_records,
 )
 
@@ -414,3 +422,100 @@ def demo(context: click.Context) -> None:
     from starter.demo import run_demo
 
     _run(lambda: run_demo(context.obj["settings"]))
+
+
+# Notices
+
+
+@cli.command()
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.pass_context
+def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
+    """Ingest .eml files, folders of them or maildirs, as the SMTP intake does."""
+    settings: Settings = context.obj["settings"]
+    blobs = BlobStore(settings.blob_dir)
+
+    async def go() -> list[dict[str, Any]]:
+        client = await connect_client(settings)
+        results = []
+        for path in paths:
+            for name, raw in iter_message_files(path):
+                submission = await submit_notice(
+                    client,
+                    blobs,
+                    raw,
+                    recipients=recipients_of(raw),
+                    source=NoticeSource.BACKFILL,
+                    task_queue=settings.task_queue,
+                )
+                results.append({"file": name, **asdict(submission)})
+        return results
+
+    try:
+        results = _run(go)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    lines = [
+        f"{item['file']}: {item['workflow_id']}"
+        + ("" if item["started"] else " (already ingested)")
+        for item in results
+    ]
+    _emit(context, results, "\n".join(lines) or "No messages found.")
+
+
+@cli.command("parse-nef")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--court", "court_id", help="Court id, for a bare HTML body.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Print every parsed field, not only the PACER field set.",
+)
+@click.pass_context
+def parse_nef(
+    context: click.Context, path: Path, court_id: str | None, as_json: bool, full: bool
+) -> None:
+    """Parse one notice (.eml, or an HTML body) and print it; nothing is stored."""
+    if path.suffix.lower() in (".html", ".htm"):
+        court = court_id or path.name.split("_", 1)[0]
+        notice = parse_html(path.read_text(errors="replace"), court_id=court)
+    else:
+        notice = parse_message(path.read_bytes(), court_id=court_id)
+
+    data = notice.model_dump(mode="json") if full else notice.to_juriscraper()
+    if as_json or context.obj["json"]:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    click.echo(f"{notice.kind} from {notice.court_id}: {notice.subject}")
+    for docket in notice.dockets:
+        for entry in docket.docket_entries:
+            click.echo(
+                f"  {docket.docket_number} {docket.case_name} "
+                f"#{entry.document_number or '-'}: {entry.short_description}"
+            )
+    for warning in notice.warnings:
+        click.echo(f"  warning: {warning}")
+
+
+@cli.command()
+@click.option("--firm", "firm_id", required=True, help="Firm id.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the .ics file here instead of standard output.",
+)
+@click.pass_context
+def calendar(context: click.Context, firm_id: str, output: Path | None) -> None:
+    """Write the firm's court deadlines and hearings as an iCalendar feed."""
+    settings: Settings = context.obj["settings"]
+    open_records(settings)
+    deadlines = load_firm_deadlines(settings.resolved_database_url, firm_id)
+    feed = build_calendar(deadlines, calendar_name=f"Court deadlines: {firm_id}")
+    if output is None:
+        click.echo(feed.decode(), nl=False)
+        return
+    output.write_bytes(feed)
+    click.echo(f"Wrote {len(deadlines)} deadlines to {output}", err=True)

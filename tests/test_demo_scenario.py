@@ -66,15 +66,20 @@ async def demo_run(
     activations = ActivationClient(dev_env.client, records, task_queue=task_queue)
     suffix = uuid.uuid4().hex[:10]
     async with worker:
-        final = await run_scenario(
-            activations, records, control, say=lambda _line: None, suffix=suffix
+        result = await run_scenario(
+            activations,
+            records,
+            control,
+            say=lambda _line: None,
+            suffix=suffix,
+            send_notices=False,
         )
         histories = {}
         for court in COURTS:
             workflow_id = f"activation-demo{suffix}-attorney{suffix}-{court}"
             history = await activations.handle(workflow_id).fetch_history()
             histories[court] = history.to_json()
-        yield DemoRun(final, suffix, histories), control, activations
+        yield DemoRun(result.final, suffix, histories), control, activations
 
 
 async def test_demo_final_statuses(demo_run: tuple[DemoRun, object, object]) -> None:

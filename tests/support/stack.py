@@ -10,7 +10,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import IndexedValueType
@@ -19,6 +21,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.dependencies import ActivityDependencies
+from court_notices.blobs import BlobStore
 from court_notices.court_adapter import SimulatorCourtAdapter
 from court_notices.db import build_engine, migrate
 from court_notices.search_attributes import ALL_KEYS
@@ -109,7 +112,10 @@ def records(sqlite_url: str, vault: Vault) -> RecordStore:
 
 @pytest.fixture(scope="session")
 def dependencies(
-    sqlite_url: str, vault: Vault, court_simulator: CourtSimulator
+    sqlite_url: str,
+    vault: Vault,
+    court_simulator: CourtSimulator,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> ActivityDependencies:
     return ActivityDependencies(
         database_url=sqlite_url,
@@ -117,7 +123,24 @@ def dependencies(
         pacer_base_url=court_simulator.pacer_base_url,
         noticing_domain=NOTICING_DOMAIN,
         court_adapter=lambda: SimulatorCourtAdapter(court_simulator.base_url),
+        blobs=BlobStore(tmp_path_factory.mktemp("blobs")),
+        doc1_extra_hosts=(urlsplit(court_simulator.base_url).netloc,),
+        max_document_bytes=1024 * 1024,
+        http_mounts={"all://*.uscourts.gov": httpx.MockTransport(stand_in_court)},
     )
+
+
+def stand_in_court(request: httpx.Request) -> httpx.Response:
+    """Answer doc1 links of real courts, which tests must never reach.
+
+    A link with a magic number gets a small PDF, as a first free look would.
+    """
+    if "/doc1/" in request.url.path and request.url.params.get("magic_num"):
+        body = b"%PDF-1.4\n% stand-in court document\n%%EOF\n"
+        return httpx.Response(
+            200, content=body, headers={"content-type": "application/pdf"}
+        )
+    return httpx.Response(404, text="Not found")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Notices of Electronic Filing: models and the pure parser."""

@@ -1,0 +1,1 @@
+"""SMTP intake for the noticing domain (aiosmtpd)."""
