@@ -122,7 +122,10 @@ def main() -> None:
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Set explicitly: a shell starts background jobs with SIGINT ignored, and
+    # Python then installs no KeyboardInterrupt handler of its own.
+    for signal_number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal_number, on_signal)
     environment = dict(os.environ, COURT_NOTICES_DATA_DIR=str(data_dir))
     try:
         # Temporal dev server
