@@ -17,10 +17,12 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from click.testing import CliRunner
 
 from court_notices.nef._dockets import parse_docket_number
 from court_notices.nef.models import NoticeKind, ParsedNotice
 from court_notices.nef.parser import notice_fingerprint, parse_html, parse_message
+from starter.cli import cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nef"
 NAMES = sorted(
@@ -787,3 +789,17 @@ def test_magic_number_placeholder_null() -> None:
     magic = [d.docket_entries[0].pacer_magic_num for d in notice.dockets]
     assert magic[0] is not None
     assert magic[1:] == [None, None, None, None]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parse_nef_command_prints_expected(name: str) -> None:
+    path = FIXTURES / f"{name}.eml"
+    if not path.exists():
+        path = FIXTURES / f"{name}.html"
+    text = (FIXTURES / f"{name}.expected.json").read_text(encoding="utf-8")
+    expected = _with_our_values(name, json.loads(text))
+
+    result = CliRunner().invoke(cli, ["parse-nef", str(path), "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == expected

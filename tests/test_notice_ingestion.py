@@ -3,19 +3,25 @@ NEFs over real SMTP to the intake, and the worker stores, routes and captures.
 """
 
 import asyncio
+import dataclasses
+import os
 import smtplib
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from activities.dependencies import ActivityDependencies
+from court_notices.calendar import build_calendar
 from court_notices.db import DocumentRow, Notice, new_session
 from court_notices.freelook import CaptureOutcome
 from court_notices.messages import ActivationStatus
@@ -24,9 +30,11 @@ from court_notices.notice_models import (
     NoticeSource,
     notice_workflow_id,
 )
+from courtsim.nef_sender import new_documents, render_nef
 from starter.activations import ActivationClient
 from starter.notices import submit_notice
 from starter.records import RecordStore
+from starter.reports import load_firm_deadlines
 from tests.support.courtsim_server import CourtSimulator
 from tests.support.intake import RunningIntake, run_intake
 from tests.support.scenario import activation_request, new_account, new_firm
@@ -34,6 +42,7 @@ from worker import build_worker
 from workflows.notice_ingestion import NoticeIngestionWorkflow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nef"
+HISTORIES = Path(__file__).parent / "histories"
 S = ActivationStatus
 
 
@@ -154,6 +163,12 @@ async def test_first_nef_confirms_activation(
     sha256 = result.captures[0].sha256
     assert sha256 is not None
     assert stack.dependencies.blobs.get(sha256).startswith(b"%PDF-")
+
+    # Refreshes the committed history that tests/test_replay.py replays.
+    if os.environ.get("COURT_NOTICES_WRITE_HISTORIES") == "1":
+        handle = stack.env.client.get_workflow_handle(submission.workflow_id)
+        history = await handle.fetch_history()
+        (HISTORIES / "notice-nef.json").write_text(history.to_json())
 
 
 async def test_duplicate_delivery_starts_nothing(
@@ -319,3 +334,94 @@ async def test_histories_hold_no_magic_number(
         history = (await handle.fetch_history()).to_json()
         for magic in magic_numbers:
             assert magic not in history
+
+
+def rendered_nef(
+    simulator: CourtSimulator,
+    to: str,
+    *,
+    base_url: str | None = None,
+    issued_days_ago: int = 0,
+    used: bool = False,
+    sealed: bool = False,
+) -> bytes:
+    """Render an NEF whose one document link is registered as asked."""
+    documents = new_documents("nef", "nysb")
+    issued_at = datetime.now(UTC) - timedelta(days=issued_days_ago)
+    for document in documents:
+        link = document.to_link(issued_at)
+        simulator.state.put_doc1_link(dataclasses.replace(link, sealed=sealed))
+        if used:
+            simulator.state.open_doc1_link("nysb", document.doc_id, document.magic_num)
+    message = render_nef(
+        "nef",
+        court_id="nysb",
+        to=to,
+        base_url=base_url or simulator.base_url,
+        documents=documents,
+    )
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize(
+    ("options", "outcome"),
+    [
+        ({"used": True}, CaptureOutcome.FREE_LOOK_USED),
+        ({"issued_days_ago": 16}, CaptureOutcome.LINK_EXPIRED),
+        ({"sealed": True}, CaptureOutcome.SEALED_OR_UNAVAILABLE),
+        (
+            {"base_url": "https://ecf.nysb.uscourts.gov.evil.example"},
+            CaptureOutcome.REJECTED_HOST,
+        ),
+    ],
+)
+async def test_capture_outcome_recorded_once(
+    stack: Stack,
+    records: RecordStore,
+    court_simulator: CourtSimulator,
+    options: dict[str, Any],
+    outcome: CaptureOutcome,
+) -> None:
+    _, address = await pending_nysb(stack, records, court_simulator)
+    raw = rendered_nef(court_simulator, address, **options)
+    requests_before = sum(court_simulator.state.request_counts().values())
+
+    await asyncio.to_thread(smtp_send, stack, raw, [address])
+    submission = stack.intake.submissions[-1]
+    result = await stack.result(submission.raw_sha256)
+    handle = stack.env.client.get_workflow_handle(
+        notice_workflow_id(submission.raw_sha256)
+    )
+    history = await handle.fetch_history()
+    capture_attempts = [
+        event
+        for event in history.events
+        if event.HasField("activity_task_started_event_attributes")
+        and event.activity_task_started_event_attributes.attempt > 1
+    ]
+    requests_after = sum(court_simulator.state.request_counts().values())
+
+    assert [capture.outcome for capture in result.captures] == [outcome]
+    assert result.captures[0].sha256 is None
+    assert capture_attempts == []
+    if outcome is CaptureOutcome.REJECTED_HOST:
+        assert requests_after == requests_before
+
+
+async def test_calendar_feed_lists_meeting(
+    stack: Stack, records: RecordStore, court_simulator: CourtSimulator
+) -> None:
+    _, address = await pending_nysb(stack, records, court_simulator)
+    await send_nef(court_simulator, stack, address, "meeting_341")
+    result = await stack.result(stack.intake.submissions[-1].raw_sha256)
+    firm_id = notice_rows(
+        stack.dependencies.database_url, result.notice.notice_id
+    ).firm_id
+    assert firm_id is not None
+
+    deadlines = load_firm_deadlines(stack.dependencies.database_url, firm_id)
+    feed = Calendar.from_ical(build_calendar(deadlines, calendar_name="test"))
+    events = [component for component in feed.walk("VEVENT")]
+
+    assert len(events) == len(deadlines)
+    assert any("341 meeting" in str(event["SUMMARY"]) for event in events)
