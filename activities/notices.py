@@ -1,5 +1,5 @@
-"""store_notice and capture_free_look: a received NEF into the database, and
-its free-look documents onto disk."""
+"""Activities that store a received NEF in the database and download its
+free-look documents."""
 
 import asyncio
 import json
@@ -39,7 +39,7 @@ from court_notices.notice_models import (
     StoredNotice,
 )
 
-# Attempts at one free look before its failure is recorded for good; the
+# Attempts at one free look before its failure is recorded for good. The
 # link expires after 15 days, so retrying for longer gains nothing.
 CAPTURE_ATTEMPTS = 6
 DOCKET_KINDS = {NoticeKind.NEF, NoticeKind.APPELLATE}
@@ -63,7 +63,7 @@ class NoticeActivities:
                 session.flush()
                 counts = _record_contents(session, notice, parsed)
             else:
-                # A retried attempt after the commit: report what is stored.
+                # A retried attempt after the commit reports what is stored.
                 counts = _stored_counts(session, notice.id)
             pending = _pending_activations(session, notice)
             documents = session.exec(

@@ -1,6 +1,6 @@
 """The SMTP intake: accepts mail for provisioned noticing addresses only.
 
-Each message is stored content-addressed before the server answers 250, then
+Each message is stored content-addressed before the server replies 250, then
 a NoticeIngestionWorkflow with the content hash as its id ingests it, so a
 duplicate delivery starts nothing new.
 """

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from court_notices.messages import CourtConfirmation
@@ -24,8 +24,8 @@ with workflow.unsafe.imports_passed_through():
         StoredNotice,
     )
 
-# The database write retries until it succeeds: the raw message is already
-# stored, and the notice must not be lost.
+# The database write retries until it succeeds, because the raw message is
+# already stored and the notice must not be lost.
 _STORE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
@@ -78,7 +78,7 @@ class NoticeIngestionWorkflow:
                 "court_confirmed",
                 CourtConfirmation(actor=COURT_NOTICE_ACTOR, evidence=notice_id),
             )
-        except ApplicationError as error:
+        except FailureError as error:
             # The activation ended between the lookup and the signal.
             workflow.logger.warning(
                 "Could not confirm %s from notice %s: %s",
