@@ -227,9 +227,13 @@ def _links(entry: DocketEntry) -> list[_Link]:
     )
     attachments = [
         _Link(
-            a.number, a.description, a.document_url, a.pacer_doc_id, a.pacer_magic_num
+            attachment.number,
+            attachment.description,
+            attachment.document_url,
+            attachment.pacer_doc_id,
+            attachment.pacer_magic_num,
         )
-        for a in entry.attachments
+        for attachment in entry.attachments
     ]
     return [main, *attachments]
 
