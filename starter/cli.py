@@ -442,6 +442,17 @@ def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
         results = []
         for path in paths:
             for name, raw in iter_message_files(path):
+                if len(raw) > settings.max_message_bytes:
+                    # The same limit as the SMTP intake's 552.
+                    results.append(
+                        {
+                            "file": name,
+                            "error": f"skipped: {len(raw)} bytes is over the limit "
+                            f"of {settings.max_message_bytes} "
+                            "(COURT_NOTICES_MAX_MESSAGE_BYTES)",
+                        }
+                    )
+                    continue
                 submission = await submit_notice(
                     client,
                     blobs,
@@ -458,7 +469,9 @@ def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
     except FileNotFoundError as error:
         _fail(str(error))
     lines = [
-        f"{item['file']}: {item['workflow_id']}"
+        f"{item['file']}: {item['error']}"
+        if "error" in item
+        else f"{item['file']}: {item['workflow_id']}"
         + ("" if item["started"] else " (already ingested)")
         for item in results
     ]
