@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     vault_keys: str | None = None
     vault_key_file: Path | None = None
 
+    # Keys for Temporal payload encryption, in the vault's keyring format but a
+    # separate keyring (court_notices.codec says why). When unset, the codec reads
+    # the key file instead.
+    payload_keys: str | None = None
+    payload_key_file: Path | None = None
+
+    # The remote codec server that the Temporal Web UI calls to decrypt payloads.
+    # codec_origins is a comma-separated list of the Web UI origins it accepts.
+    codec_port: int = 8081
+    codec_token: str | None = None
+    codec_origins: str = "http://localhost:8233,http://127.0.0.1:8233"
+
     pacer_base_url: str = "http://127.0.0.1:8088/pacer"
     court_simulator_url: str = "http://127.0.0.1:8088"
     noticing_domain: str = "notices.court-notices.test"
@@ -50,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def resolved_vault_key_file(self) -> Path:
         return self.vault_key_file or self.data_dir / "vault.key"
+
+    @property
+    def resolved_payload_key_file(self) -> Path:
+        return self.payload_key_file or self.data_dir / "payload.key"
 
     @property
     def blob_dir(self) -> Path:

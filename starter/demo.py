@@ -313,7 +313,9 @@ async def run_demo(settings: Settings) -> None:
         )
     deadlines = load_firm_deadlines(url, result.firm.firm_id)
     for deadline in deadlines:
-        when = f"{deadline.date} {deadline.time or ''}".strip()
+        when = str(deadline.date)
+        if deadline.time is not None:
+            when += f" {deadline.time:%H:%M} ({deadline.timezone})"
         print(f"Deadline {when}: {deadline.title} ({deadline.docket_number})")
 
     calendar_path = settings.data_dir / f"{result.firm.firm_id}.ics"
