@@ -27,7 +27,9 @@ UI_PORT = 8233
 SIMULATOR_PORT = 8088
 
 
-def temporal_command(data_dir: Path, host: str, port: int) -> list[str]:
+def temporal_command(
+    data_dir: Path, host: str, port: int, codec_port: int
+) -> list[str]:
     command = [
         str(BIN / "temporal"),
         "server",
@@ -48,6 +50,9 @@ def temporal_command(data_dir: Path, host: str, port: int) -> list[str]:
         "synchronous=normal",
         "--log-level",
         "warn",
+        # The Web UI asks this codec server to decrypt and encrypt payloads.
+        "--ui-codec-endpoint",
+        f"http://127.0.0.1:{codec_port}",
     ]
     for key in ALL_KEYS:
         command += ["--search-attribute", f"{key.name}=Keyword"]
@@ -106,6 +111,8 @@ def main() -> None:
     # Prepare
     if not settings.vault_keys:
         KeyringSource.ensure_key_file(settings.resolved_vault_key_file)
+    if not settings.payload_keys:
+        KeyringSource.ensure_key_file(settings.resolved_payload_key_file)
     migrate(settings.resolved_database_url)
     host, port_text = settings.temporal_address.rsplit(":", 1)
     port = int(port_text)
@@ -114,6 +121,7 @@ def main() -> None:
         ("the Web UI", UI_PORT),
         ("the court simulator", SIMULATOR_PORT),
         ("the SMTP intake", settings.smtp_port),
+        ("the codec server", settings.codec_port),
     ]:
         check_port_free(host, checked_port, name)
 
@@ -129,10 +137,21 @@ def main() -> None:
     environment = dict(os.environ, COURT_NOTICES_DATA_DIR=str(data_dir))
     try:
         # Temporal dev server
-        server = spawn(temporal_command(data_dir, host, port), environment)
+        server = spawn(
+            temporal_command(data_dir, host, port, settings.codec_port), environment
+        )
         processes.append(("temporal dev server", server))
         wait_for_port(host, port, server, "The Temporal dev server")
         wait_for_port(host, UI_PORT, server, "The Temporal Web UI")
+
+        # Codec server, which the Web UI calls from the browser
+        codec = spawn(
+            [sys.executable, "-m", "court_notices.codec_server", "--host", "127.0.0.1"]
+            + ["--port", str(settings.codec_port)],
+            environment,
+        )
+        processes.append(("codec server", codec))
+        wait_for_port("127.0.0.1", settings.codec_port, codec, "The codec server")
 
         # Court simulator
         simulator_command = [sys.executable, "-m", "courtsim", "--host", "127.0.0.1"]
@@ -159,6 +178,7 @@ def main() -> None:
         )
         logger.info("Temporal Web UI:   http://127.0.0.1:%d", UI_PORT)
         logger.info("Court simulator:   http://127.0.0.1:%d", SIMULATOR_PORT)
+        logger.info("Codec server:      http://127.0.0.1:%d", settings.codec_port)
         logger.info("Worker task queue: %s", settings.task_queue)
         logger.info(
             "SMTP intake:       %s:%d for @%s",

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.addresses import AddressActivities
@@ -21,7 +20,8 @@ from activities.dependencies import ActivityDependencies
 from activities.notices import NoticeActivities
 from activities.records import RecordActivities
 from activities.validation import ValidationActivities
-from court_notices.settings import Settings, get_settings
+from court_notices.settings import get_settings
+from starter.session import connect_client
 from workflows.activation import JurisdictionActivationWorkflow
 from workflows.interceptors import SingleArgumentInterceptor
 from workflows.notice_ingestion import NoticeIngestionWorkflow
@@ -73,20 +73,12 @@ def build_worker(
     )
 
 
-async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
-
-
 async def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     settings = get_settings()
-    client = await connect(settings)
+    client = await connect_client(settings)
     dependencies = ActivityDependencies.from_settings(settings)
 
     with ThreadPoolExecutor(max_workers=16) as executor:

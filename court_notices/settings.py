@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     vault_key_file: Path | None = None
 
     # Keys for Temporal payload encryption, in the vault's keyring format but a
-    # separate keyring (court_notices.codec says why). When unset, the codec reads
+    # separate keyring (court_notices.codec explains why). When unset, the codec reads
     # the key file instead.
     payload_keys: str | None = None
     payload_key_file: Path | None = None

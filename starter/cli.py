@@ -25,8 +25,14 @@ from court_notices.messages import (
 from court_notices.nef.parser import parse_html, parse_message
 from court_notices.notice_models import NoticeSource
 from court_notices.settings import Settings, get_settings
-from court_notices.vault import CredentialSecret, KeyringSource, vault_from_settings
+from court_notices.vault import (
+    CredentialSecret,
+    KeyringSource,
+    VaultError,
+    vault_from_settings,
+)
 from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
+from starter.audit_cli import audit
 from starter.notices import iter_message_files, recipients_of, submit_notice
 from starter.records import InputError, RecordStore
 from starter.reports import load_firm_deadlines
@@ -52,7 +58,7 @@ def _run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except TemporalUnavailableError as error:
+    except (TemporalUnavailableError, VaultError) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -532,3 +538,6 @@ def calendar(context: click.Context, firm_id: str, output: Path | None) -> None:
         return
     output.write_bytes(feed)
     click.echo(f"Wrote {len(deadlines)} deadlines to {output}", err=True)
+
+
+cli.add_command(audit)

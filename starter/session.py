@@ -1,8 +1,9 @@
 """Connections a client process needs: Temporal and the record store."""
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
+from court_notices.codec import data_converter, payload_keyring_source
 from court_notices.db import migrate
 from court_notices.settings import Settings
 from court_notices.vault import vault_from_settings
@@ -14,12 +15,17 @@ class TemporalUnavailableError(ConnectionError):
     pass
 
 
+def payload_converter(settings: Settings) -> DataConverter:
+    """Return the pydantic data converter that encrypts every payload."""
+    return data_converter(payload_keyring_source(settings))
+
+
 async def connect_client(settings: Settings) -> Client:
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=payload_converter(settings),
         )
     except RuntimeError as error:
         raise TemporalUnavailableError(
