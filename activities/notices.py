@@ -2,6 +2,7 @@
 free-look documents."""
 
 import asyncio
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,7 @@ class NoticeActivities:
         raw = self._dependencies.blobs.get(request.raw_sha256)
         parsed = parse_message(raw)
         with new_session(self._dependencies.database_url) as session:
-            notice = session.get(Notice, request.raw_sha256)
+            notice = session.get(Notice, request.notice_id)
             if notice is None:
                 notice = _new_notice(session, request, parsed)
                 session.add(notice)
@@ -132,13 +133,14 @@ class NoticeActivities:
 def _new_notice(
     session: Session, request: NoticeIngestionRequest, parsed: ParsedNotice
 ) -> Notice:
-    address_rows = [
-        session.get(NoticingAddressRow, recipient.lower())
-        for recipient in request.recipients
-    ]
-    known = [row for row in address_rows if row is not None]
-    address = known[0] if known else None
-    fingerprint = notice_fingerprint(parsed) if parsed.kind in DOCKET_KINDS else None
+    address = session.get(NoticingAddressRow, request.recipient.lower())
+    fingerprint = None
+    if parsed.kind in DOCKET_KINDS:
+        # Per recipient: the same filing noticed to two firms is news to each.
+        content = notice_fingerprint(parsed)
+        fingerprint = hashlib.sha256(
+            f"{content}|{request.recipient}".encode()
+        ).hexdigest()
     duplicate_of = None
     if fingerprint:
         duplicate_of = session.exec(
@@ -146,7 +148,8 @@ def _new_notice(
         ).first()
 
     return Notice(
-        id=request.raw_sha256,
+        id=request.notice_id,
+        raw_sha256=request.raw_sha256,
         fingerprint=fingerprint,
         first_fingerprint=fingerprint if duplicate_of is None else None,
         duplicate_of=duplicate_of,
@@ -154,7 +157,7 @@ def _new_notice(
         court_id=parsed.court_id,
         subject=parsed.subject[:998],
         message_id=parsed.message_id,
-        recipient=address.address if address else ", ".join(request.recipients),
+        recipient=request.recipient,
         firm_id=address.firm_id if address else None,
         activation_id=address.workflow_id if address else None,
         flag=_flag(address, parsed),
@@ -166,11 +169,15 @@ def _new_notice(
 
 def _flag(address: NoticingAddressRow | None, parsed: ParsedNotice) -> str | None:
     if address is None:
-        return "No provisioned noticing address among the recipients."
+        return "The recipient is not a provisioned noticing address."
     if address.status == AddressStatus.RELEASED:
         return f"{address.address} was released; its activation is not live."
     if parsed.kind == NoticeKind.NOT_A_NOTICE:
-        return "Not a court notice: " + ("; ".join(parsed.warnings) or "no NEF found")
+        problems = "; ".join(parsed.warnings) or "no NEF found"
+        return f"Kept for review ({problems})."
+    if parsed.warnings and parsed.kind not in DOCKET_KINDS:
+        # A damaged NEF can look like an announcement; a person should check.
+        return f"Read as {parsed.kind} with problems: " + "; ".join(parsed.warnings)
     return None
 
 
@@ -182,6 +189,8 @@ def _record_contents(
         return counts
 
     court_id = parsed.court_id or ""
+    # A free look is spent only for a firm whose live address got the notice.
+    capture_documents = notice.firm_id is not None and notice.flag is None
     for docket in parsed.dockets:
         for entry in docket.docket_entries:
             session.add(
@@ -200,11 +209,12 @@ def _record_contents(
                 )
             )
             counts["entries"] += 1
-            _add_documents(session, notice, court_id, docket.docket_number, entry)
+            if capture_documents:
+                _add_documents(session, notice, court_id, docket.docket_number, entry)
             counts["deadlines"] += _add_deadlines(
                 session, notice, court_id, docket, entry.description
             )
-    counts["claims"] = _add_claims(session, notice, parsed)
+    counts["claims"] = _add_claims(session, notice, parsed, capture_documents)
     return counts
 
 
@@ -332,11 +342,14 @@ def _add_deadlines(
     return added
 
 
-def _add_claims(session: Session, notice: Notice, parsed: ParsedNotice) -> int:
+def _add_claims(
+    session: Session, notice: Notice, parsed: ParsedNotice, capture_documents: bool
+) -> int:
     added = 0
     for claim in parsed.claims:
         exists = session.exec(
             select(ClaimRow.id).where(
+                ClaimRow.firm_id == notice.firm_id,
                 ClaimRow.court_id == (parsed.court_id or ""),
                 ClaimRow.docket_number == claim.docket_number,
                 ClaimRow.claim_number == claim.claim_number,
@@ -351,9 +364,10 @@ def _add_claims(session: Session, notice: Notice, parsed: ParsedNotice) -> int:
             claim.pacer_doc_id,
             claim.pacer_magic_num,
         )
-        _add_document(
-            session, notice, parsed.court_id or "", claim.docket_number, claim_link
-        )
+        if capture_documents:
+            _add_document(
+                session, notice, parsed.court_id or "", claim.docket_number, claim_link
+            )
         session.add(
             ClaimRow(
                 notice_id=notice.id,

@@ -134,12 +134,15 @@ class NoticingAddressRow(SQLModel, table=True):
 
 
 class Notice(SQLModel, table=True):
-    """One received message, named by the sha256 of its raw bytes."""
+    """One message delivered to one address (see notice_models.delivery_id)."""
 
     __tablename__ = "notices"
 
     id: str = Field(primary_key=True, max_length=64)
-    # Same for a re-generated copy of a notice; see nef.parser.notice_fingerprint.
+    # Name of the raw message in the blob store.
+    raw_sha256: str = Field(index=True, max_length=64)
+    # Same for a re-generated copy of a notice to the same address; see
+    # nef.parser.notice_fingerprint.
     fingerprint: str | None = Field(default=None, index=True, max_length=64)
     # The fingerprint again, on the first notice that has it only. Its unique
     # index makes a concurrent second copy fail to insert, so the retry
@@ -203,7 +206,9 @@ class DocumentRow(SQLModel, table=True):
 
 class ClaimRow(SQLModel, table=True):
     __tablename__ = "claims"
-    __table_args__ = (UniqueConstraint("court_id", "docket_number", "claim_number"),)
+    __table_args__ = (
+        UniqueConstraint("firm_id", "court_id", "docket_number", "claim_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     notice_id: str = Field(foreign_key="notices.id", index=True, max_length=64)

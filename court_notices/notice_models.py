@@ -4,6 +4,7 @@ None of them carries a magic number or a document URL: the free-look link
 stays in the database, and workflows refer to documents by row id.
 """
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,7 @@ __all__ = [
     "NoticeIngestionResult",
     "NoticeSource",
     "StoredNotice",
+    "delivery_id",
     "notice_workflow_id",
 ]
 
@@ -24,8 +26,17 @@ CAPTURE_FREE_LOOK = "capture_free_look"
 COURT_NOTICE_ACTOR = "court-notice"
 
 
-def notice_workflow_id(raw_sha256: str) -> str:
-    return f"notice-{raw_sha256}"
+def delivery_id(raw_sha256: str, recipient: str) -> str:
+    """Return the id of one message delivered to one address.
+
+    The same bytes delivered to two firms' addresses are two notices, while
+    the same bytes delivered twice to one address are one.
+    """
+    return hashlib.sha256(f"{raw_sha256}\n{recipient.lower()}".encode()).hexdigest()
+
+
+def notice_workflow_id(notice_id: str) -> str:
+    return f"notice-{notice_id}"
 
 
 class NoticeSource(StrEnum):
@@ -35,9 +46,14 @@ class NoticeSource(StrEnum):
 
 class NoticeIngestionRequest(BaseModel):
     raw_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    # Envelope recipients for SMTP, or the To/Delivered-To addresses for
-    # backfilled files.
-    recipients: list[str]
+    # The envelope recipient for SMTP, or the Delivered-To or To address of a
+    # backfilled file; empty when the file names none.
+    recipient: str
+
+    @property
+    def notice_id(self) -> str:
+        return delivery_id(self.raw_sha256, self.recipient)
+
     source: NoticeSource
     received_at: datetime
 

@@ -35,7 +35,7 @@ from starter.activations import SIGNAL_INPUTS, UPDATE_INPUTS, ActivationClient
 from starter.audit_cli import audit
 from starter.notices import iter_message_files, recipients_of, submit_notice
 from starter.records import InputError, RecordStore
-from starter.reports import load_firm_deadlines
+from starter.reports import firm_exists, load_firm_deadlines
 from starter.session import (
     TemporalUnavailableError,
     connect_activations,
@@ -437,8 +437,18 @@ def demo(context: click.Context) -> None:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
+@click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    help="Noticing address the files were delivered to. Without it the "
+    "Delivered-To, X-Original-To or Envelope-To header is used, else To and Cc "
+    "(NEFs often name the firm only in Bcc).",
+)
 @click.pass_context
-def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
+def ingest(
+    context: click.Context, paths: tuple[Path, ...], recipients: tuple[str, ...]
+) -> None:
     """Ingest .eml files, folders of them or maildirs, as the SMTP intake does."""
     settings: Settings = context.obj["settings"]
     blobs = BlobStore(settings.blob_dir)
@@ -459,15 +469,17 @@ def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
                         }
                     )
                     continue
-                submission = await submit_notice(
+                submissions = await submit_notice(
                     client,
                     blobs,
                     raw,
-                    recipients=recipients_of(raw),
+                    recipients=list(recipients) or recipients_of(raw),
                     source=NoticeSource.BACKFILL,
                     task_queue=settings.task_queue,
                 )
-                results.append({"file": name, **asdict(submission)})
+                results += [
+                    {"file": name, **asdict(submission)} for submission in submissions
+                ]
         return results
 
     try:
@@ -477,8 +489,8 @@ def ingest(context: click.Context, paths: tuple[Path, ...]) -> None:
     lines = [
         f"{item['file']}: {item['error']}"
         if "error" in item
-        else f"{item['file']}: {item['workflow_id']}"
-        + ("" if item["started"] else " (already ingested)")
+        else f"{item['file']} to {item['recipient'] or '(no recipient)'}: "
+        f"{item['workflow_id']}" + ("" if item["started"] else " (already ingested)")
         for item in results
     ]
     _emit(context, results, "\n".join(lines) or "No messages found.")
@@ -531,12 +543,17 @@ def calendar(context: click.Context, firm_id: str, output: Path | None) -> None:
     """Write the firm's court deadlines and hearings as an iCalendar feed."""
     settings: Settings = context.obj["settings"]
     open_records(settings)
+    if not firm_exists(settings.resolved_database_url, firm_id):
+        _fail(f"Firm {firm_id} not found; list firms with the ids you added.")
     deadlines = load_firm_deadlines(settings.resolved_database_url, firm_id)
     feed = build_calendar(deadlines, calendar_name=f"Court deadlines: {firm_id}")
     if output is None:
         click.echo(feed.decode(), nl=False)
         return
-    output.write_bytes(feed)
+    try:
+        output.write_bytes(feed)
+    except OSError as error:
+        _fail(f"Could not write {output}: {error.strerror}.")
     click.echo(f"Wrote {len(deadlines)} deadlines to {output}", err=True)
 
 

@@ -27,8 +27,11 @@ __all__ = ["NoticeSubmission", "iter_message_files", "recipients_of", "submit_no
 @dataclass(frozen=True)
 class NoticeSubmission:
     workflow_id: str
+    notice_id: str
     raw_sha256: str
-    # False when the same bytes were submitted before: nothing new started.
+    recipient: str
+    # False when this message was delivered to this address before: nothing
+    # new started.
     started: bool
 
 
@@ -40,31 +43,57 @@ async def submit_notice(
     recipients: list[str],
     source: NoticeSource,
     task_queue: str,
-) -> NoticeSubmission:
-    """Store the raw message, then start its ingestion once per content."""
+) -> list[NoticeSubmission]:
+    """Store the raw message, then start one ingestion per recipient.
+
+    Each (message, recipient) pair is ingested once, however often it is
+    delivered. A message that names no recipient is still ingested, and
+    flagged.
+    """
     digest = blobs.put(raw)
-    workflow_id = notice_workflow_id(digest)
-    request = NoticeIngestionRequest(
-        raw_sha256=digest,
-        recipients=[recipient.lower() for recipient in recipients],
-        source=source,
-        received_at=datetime.now(UTC),
-    )
+    received_at = datetime.now(UTC)
+    addresses = sorted({recipient.lower() for recipient in recipients}) or [""]
+    return [
+        await _start_ingestion(
+            client,
+            NoticeIngestionRequest(
+                raw_sha256=digest,
+                recipient=address,
+                source=source,
+                received_at=received_at,
+            ),
+            task_queue,
+        )
+        for address in addresses
+    ]
+
+
+async def _start_ingestion(
+    client: Client, request: NoticeIngestionRequest, task_queue: str
+) -> NoticeSubmission:
+    workflow_id = notice_workflow_id(request.notice_id)
     try:
         await client.start_workflow(
             NoticeIngestionWorkflow.run,
             request,
             id=workflow_id,
             task_queue=task_queue,
-            # The id is the content hash: any earlier run, finished or not,
-            # already ingests these bytes.
+            # The id names this message and recipient: any earlier run,
+            # finished or not, already ingests it.
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=f"Notice to {', '.join(request.recipients)[:200]}",
+            static_summary=f"Notice to {request.recipient or 'no recipient'}",
         )
+        started = True
     except WorkflowAlreadyStartedError:
-        return NoticeSubmission(workflow_id, digest, started=False)
-    return NoticeSubmission(workflow_id, digest, started=True)
+        started = False
+    return NoticeSubmission(
+        workflow_id,
+        request.notice_id,
+        request.raw_sha256,
+        request.recipient,
+        started,
+    )
 
 
 def recipients_of(raw: bytes) -> list[str]:

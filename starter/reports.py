@@ -2,10 +2,27 @@
 
 from sqlmodel import col, select
 
-from court_notices.db import ClaimRow, DeadlineRow, DocumentRow, Notice, new_session
+from court_notices.db import (
+    ClaimRow,
+    DeadlineRow,
+    DocumentRow,
+    Firm,
+    Notice,
+    new_session,
+)
 from court_notices.deadlines import Deadline, DeadlineKind
 
-__all__ = ["load_firm_claims", "load_firm_deadlines", "load_firm_documents"]
+__all__ = [
+    "firm_exists",
+    "load_firm_claims",
+    "load_firm_deadlines",
+    "load_firm_documents",
+]
+
+
+def firm_exists(database_url: str, firm_id: str) -> bool:
+    with new_session(database_url) as session:
+        return session.get(Firm, firm_id) is not None
 
 
 def load_firm_deadlines(database_url: str, firm_id: str) -> list[Deadline]:

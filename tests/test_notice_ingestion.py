@@ -61,9 +61,9 @@ class Stack:
         self.dependencies = dependencies
         self.task_queue = task_queue
 
-    async def result(self, raw_sha256: str) -> NoticeIngestionResult:
+    async def result(self, notice_id: str) -> NoticeIngestionResult:
         handle = self.env.client.get_workflow_handle_for(
-            NoticeIngestionWorkflow.run, notice_workflow_id(raw_sha256)
+            NoticeIngestionWorkflow.run, notice_workflow_id(notice_id)
         )
         return await handle.result()
 
@@ -130,9 +130,9 @@ def smtp_send(stack: Stack, raw: bytes, recipients: list[str]) -> None:
         smtp.sendmail("court@nysb.uscourts.gov", recipients, raw)
 
 
-def notice_rows(database_url: str, raw_sha256: str) -> Notice:
+def notice_rows(database_url: str, notice_id: str) -> Notice:
     with new_session(database_url) as session:
-        notice = session.get(Notice, raw_sha256)
+        notice = session.get(Notice, notice_id)
     assert notice is not None
     return notice
 
@@ -154,10 +154,10 @@ async def test_first_nef_confirms_activation(
     await send_nef(court_simulator, stack, address, "nef")
     active = await stack.activations.wait_for_status(workflow_id, {S.ACTIVE})
     submission = stack.intake.submissions[-1]
-    result = await stack.result(submission.raw_sha256)
+    result = await stack.result(submission.notice_id)
 
     assert active.transitions[-1].actor == "court-notice"
-    assert active.evidence == submission.raw_sha256
+    assert active.evidence == submission.notice_id
     assert result.confirmed_activations == [workflow_id]
     assert [capture.outcome for capture in result.captures] == [CaptureOutcome.CAPTURED]
     sha256 = result.captures[0].sha256
@@ -197,11 +197,11 @@ async def test_regenerated_nef_is_deduplicated(
     await asyncio.to_thread(smtp_send, stack, raw, [address])
     await asyncio.to_thread(smtp_send, stack, regenerated, [address])
     first, second = stack.intake.submissions[-2:]
-    await stack.result(first.raw_sha256)
-    second_result = await stack.result(second.raw_sha256)
+    await stack.result(first.notice_id)
+    second_result = await stack.result(second.notice_id)
 
     assert first.raw_sha256 != second.raw_sha256
-    assert second_result.notice.duplicate_of == first.raw_sha256
+    assert second_result.notice.duplicate_of == first.notice_id
     assert second_result.captures == []
 
 
@@ -237,8 +237,8 @@ async def test_multi_case_document_captured_once(
 
     await send_nef(court_simulator, stack, address, "multi_case")
     submission = stack.intake.submissions[-1]
-    result = await stack.result(submission.raw_sha256)
-    documents = documents_of(stack.dependencies.database_url, submission.raw_sha256)
+    result = await stack.result(submission.notice_id)
+    documents = documents_of(stack.dependencies.database_url, submission.notice_id)
 
     assert result.notice.entries == 2
     assert len(documents) == 1
@@ -253,11 +253,11 @@ async def test_claims_and_deadlines_recorded(
     _, address = await pending_nysb(stack, records, court_simulator)
 
     await send_nef(court_simulator, stack, address, "claims")
-    claims = await stack.result(stack.intake.submissions[-1].raw_sha256)
+    claims = await stack.result(stack.intake.submissions[-1].notice_id)
     await send_nef(court_simulator, stack, address, "meeting_341")
-    meeting = await stack.result(stack.intake.submissions[-1].raw_sha256)
+    meeting = await stack.result(stack.intake.submissions[-1].notice_id)
     await send_nef(court_simulator, stack, address, "minute_entry")
-    minute = await stack.result(stack.intake.submissions[-1].raw_sha256)
+    minute = await stack.result(stack.intake.submissions[-1].notice_id)
 
     assert claims.notice.kind == "claims_nef"
     assert claims.notice.claims == 1
@@ -269,7 +269,7 @@ async def test_claims_and_deadlines_recorded(
 async def test_backfill_for_unknown_address_is_flagged(stack: Stack) -> None:
     raw = (FIXTURES / "cob_1.eml").read_bytes() + b"\r\n"
 
-    submission = await submit_notice(
+    [submission] = await submit_notice(
         stack.env.client,
         stack.dependencies.blobs,
         raw,
@@ -277,13 +277,16 @@ async def test_backfill_for_unknown_address_is_flagged(stack: Stack) -> None:
         source=NoticeSource.BACKFILL,
         task_queue=stack.task_queue,
     )
-    result = await stack.result(submission.raw_sha256)
-    notice = notice_rows(stack.dependencies.database_url, submission.raw_sha256)
+    result = await stack.result(submission.notice_id)
+    notice = notice_rows(stack.dependencies.database_url, submission.notice_id)
 
     assert result.notice.flag is not None
-    assert "No provisioned noticing address" in result.notice.flag
+    assert "not a provisioned noticing address" in result.notice.flag
     assert notice.kind == "nef"
     assert result.notice.entries == 1
+    # No firm got it, so no free look is spent and no link is kept.
+    assert result.captures == []
+    assert documents_of(stack.dependencies.database_url, submission.notice_id) == []
 
 
 @pytest.mark.parametrize(
@@ -301,7 +304,7 @@ async def test_backfill_for_unknown_address_is_flagged(stack: Stack) -> None:
 async def test_bad_mail_is_kept_and_flagged(
     stack: Stack, raw: bytes, kind: str
 ) -> None:
-    submission = await submit_notice(
+    [submission] = await submit_notice(
         stack.env.client,
         stack.dependencies.blobs,
         raw + uuid.uuid4().hex.encode(),
@@ -309,7 +312,7 @@ async def test_bad_mail_is_kept_and_flagged(
         source=NoticeSource.BACKFILL,
         task_queue=stack.task_queue,
     )
-    result = await stack.result(submission.raw_sha256)
+    result = await stack.result(submission.notice_id)
 
     assert result.notice.kind == kind
     assert result.notice.flag is not None
@@ -323,13 +326,13 @@ async def test_histories_hold_no_magic_number(
     await send_nef(court_simulator, stack, address, "nef")
     await send_nef(court_simulator, stack, address, "claims")
     for submission in stack.intake.submissions[-2:]:
-        await stack.result(submission.raw_sha256)
+        await stack.result(submission.notice_id)
     magic_numbers = [link.magic_num for link in court_simulator.state.doc1_links()]
 
     assert magic_numbers
     for submission in stack.intake.submissions:
         handle = stack.env.client.get_workflow_handle(
-            notice_workflow_id(submission.raw_sha256)
+            notice_workflow_id(submission.notice_id)
         )
         history = (await handle.fetch_history()).to_json()
         for magic in magic_numbers:
@@ -388,9 +391,9 @@ async def test_capture_outcome_recorded_once(
 
     await asyncio.to_thread(smtp_send, stack, raw, [address])
     submission = stack.intake.submissions[-1]
-    result = await stack.result(submission.raw_sha256)
+    result = await stack.result(submission.notice_id)
     handle = stack.env.client.get_workflow_handle(
-        notice_workflow_id(submission.raw_sha256)
+        notice_workflow_id(submission.notice_id)
     )
     history = await handle.fetch_history()
     capture_attempts = [
@@ -413,7 +416,7 @@ async def test_calendar_feed_lists_meeting(
 ) -> None:
     _, address = await pending_nysb(stack, records, court_simulator)
     await send_nef(court_simulator, stack, address, "meeting_341")
-    result = await stack.result(stack.intake.submissions[-1].raw_sha256)
+    result = await stack.result(stack.intake.submissions[-1].notice_id)
     firm_id = notice_rows(
         stack.dependencies.database_url, result.notice.notice_id
     ).firm_id
@@ -425,3 +428,41 @@ async def test_calendar_feed_lists_meeting(
 
     assert len(events) == len(deadlines)
     assert any("341 meeting" in str(event["SUMMARY"]) for event in events)
+
+
+async def test_same_nef_reaches_two_firms(
+    stack: Stack, records: RecordStore, court_simulator: CourtSimulator
+) -> None:
+    _, first_address = await pending_nysb(stack, records, court_simulator)
+    _, second_address = await pending_nysb(stack, records, court_simulator)
+    raw = (FIXTURES / "dcb_1.eml").read_bytes()
+
+    await asyncio.to_thread(smtp_send, stack, raw, [first_address])
+    await asyncio.to_thread(smtp_send, stack, raw, [second_address])
+    first, second = stack.intake.submissions[-2:]
+    first_result = await stack.result(first.notice_id)
+    second_result = await stack.result(second.notice_id)
+
+    assert first.raw_sha256 == second.raw_sha256
+    assert first.notice_id != second.notice_id
+    assert second.started
+    assert second_result.notice.duplicate_of is None
+    assert first_result.notice.deadlines >= 1
+    assert second_result.notice.deadlines == first_result.notice.deadlines
+
+
+async def test_one_message_two_recipients(
+    stack: Stack, records: RecordStore, court_simulator: CourtSimulator
+) -> None:
+    _, first_address = await pending_nysb(stack, records, court_simulator)
+    _, second_address = await pending_nysb(stack, records, court_simulator)
+    raw = (FIXTURES / "okeb_1.eml").read_bytes()
+
+    await asyncio.to_thread(smtp_send, stack, raw, [first_address, second_address])
+    submissions = stack.intake.submissions[-2:]
+    results = [await stack.result(item.notice_id) for item in submissions]
+
+    assert sorted(item.recipient for item in submissions) == sorted(
+        [first_address, second_address]
+    )
+    assert all(result.notice.flag is None for result in results)

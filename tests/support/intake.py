@@ -59,9 +59,9 @@ async def run_intake(
             ),
             test_loop,
         )
-        submission = await asyncio.wrap_future(future)
-        running.submissions.append(submission)
-        return submission
+        submissions = await asyncio.wrap_future(future)
+        running.submissions.extend(submissions)
+        return submissions
 
     test_loop = asyncio.get_running_loop()
     handler = NoticeIntakeHandler(blobs=blobs, is_known_address=is_known, submit=submit)

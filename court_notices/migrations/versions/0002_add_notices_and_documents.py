@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "notices",
         sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("raw_sha256", sa.String(length=64), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=True),
         sa.Column("first_fingerprint", sa.String(length=64), nullable=True),
         sa.Column("duplicate_of", sa.String(length=64), nullable=True),
@@ -48,6 +49,9 @@ def upgrade() -> None:
             batch_op.f("ix_notices_firm_id"), ["firm_id"], unique=False
         )
         batch_op.create_index(
+            batch_op.f("ix_notices_raw_sha256"), ["raw_sha256"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_notices_recipient"), ["recipient"], unique=False
         )
 
@@ -70,7 +74,7 @@ def upgrade() -> None:
             ["notices.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("court_id", "docket_number", "claim_number"),
+        sa.UniqueConstraint("firm_id", "court_id", "docket_number", "claim_number"),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.create_index(
@@ -192,6 +196,7 @@ def downgrade() -> None:
     op.drop_table("claims")
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notices_recipient"))
+        batch_op.drop_index(batch_op.f("ix_notices_raw_sha256"))
         batch_op.drop_index(batch_op.f("ix_notices_firm_id"))
         batch_op.drop_index(batch_op.f("ix_notices_fingerprint"))
         batch_op.drop_index(batch_op.f("ix_notices_court_id"))
