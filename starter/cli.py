@@ -520,7 +520,9 @@ def parse_nef(
     if as_json or context.obj["json"]:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
-    click.echo(f"{notice.kind} from {notice.court_id}: {notice.subject}")
+    click.echo(
+        f"{notice.kind} from {notice.court_id}: {notice.subject or '(no subject)'}"
+    )
     for docket in notice.dockets:
         for entry in docket.docket_entries:
             click.echo(

@@ -117,7 +117,9 @@ def iter_message_files(path: Path) -> Iterator[tuple[str, bytes]]:
         for key in sorted(box.keys()):
             yield f"{path}/{key}", box.get_bytes(key)
     elif path.is_dir():
-        for child in sorted(path.glob("*.eml")):
-            yield str(child), child.read_bytes()
+        children = [child for child in path.iterdir() if child.is_file()]
+        for child in sorted(children):
+            if child.suffix.lower() == ".eml":
+                yield str(child), child.read_bytes()
     else:
         raise FileNotFoundError(f"{path} is not an .eml file, folder or maildir")
