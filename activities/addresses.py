@@ -69,8 +69,7 @@ class AddressActivities:
                     "through its CM/ECF help desk. Ask the attorney to contact the "
                     f"help desk and request {request.address} as a secondary "
                     "noticing email on their CM/ECF account (credential "
-                    f"{request.credential_id}). Then send "
-                    "additional_action_completed."
+                    f"{request.credential_id})."
                 ),
             )
 
