@@ -8,9 +8,9 @@ docs/support-guide.md shows) when COURT_NOTICES_WRITE_SCREENSHOTS=1.
 """
 
 import asyncio
+import json
 import os
 import tempfile
-import json
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
