@@ -59,7 +59,8 @@ def _encoding(raw: RawValue) -> str:
 
 def decode_input(raw: RawValue, model: type[Model]) -> Model:
     """Decode a handler's raw payload into ``model`` or raise InvalidInput."""
-    expected = f"Send a JSON object such as {example_json(model)}."
+    # Backticks keep the Web UI's Markdown from curling the quotes.
+    expected = f"Send a JSON object such as `{example_json(model)}`."
     if not raw.payload.metadata and not raw.payload.data:
         raise InvalidInput(f"No input was sent. {expected}")
 
