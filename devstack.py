@@ -50,7 +50,7 @@ def temporal_command(
         "synchronous=normal",
         "--log-level",
         "warn",
-        # The Web UI asks this codec server to decrypt and encrypt payloads.
+        # The Web UI calls this codec server to decrypt and encrypt payloads.
         "--ui-codec-endpoint",
         f"http://127.0.0.1:{codec_port}",
     ]

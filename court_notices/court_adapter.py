@@ -5,12 +5,12 @@ implements it against the local court simulator (``courtsim``). A client for the
 real CM/ECF account pages would implement the same protocol.
 """
 
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
 
+from court_notices.json_client import JsonHttpClient
 from court_notices.pacer import PacerLogin
 
 __all__ = [
@@ -62,41 +62,12 @@ class CourtAdapter(Protocol):
         ...
 
 
-class SimulatorCourtAdapter(CourtAdapter):
+class SimulatorCourtAdapter(JsonHttpClient, CourtAdapter):
     """CourtAdapter for the court simulator's ``/ecf/{court_id}`` endpoints.
 
     ``timeout`` is in seconds. Use the adapter as an async context manager, or
     call ``aclose()``.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = 15.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._timeout = timeout
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=timeout,
-            transport=transport,
-            headers={"Accept": "application/json"},
-        )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def add_secondary_address(
         self, *, court_id: str, login: PacerLogin, address: str

@@ -9,10 +9,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
+
+from court_notices.json_client import JsonHttpClient
 
 __all__ = [
     "InvalidCredentialsError",
@@ -74,41 +75,12 @@ class PacerLogin:
     warning: str | None = None
 
 
-class PacerAuthClient:
+class PacerAuthClient(JsonHttpClient):
     """Client for the PACER login and logout endpoints under ``base_url``.
 
     ``timeout`` is in seconds and applies to connecting, sending and reading.
     Use the client as an async context manager, or call ``aclose()``.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = 15.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._timeout = timeout
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=timeout,
-            transport=transport,
-            headers={"Accept": "application/json"},
-        )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def login(
         self,

@@ -4,29 +4,19 @@ import argparse
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
 
 from court_notices.blobs import BlobStore
-from court_notices.db import NoticingAddressRow, new_session
 from court_notices.notice_models import NoticeSource
 from court_notices.settings import get_settings
-from intake.server import NoticeIntakeController, NoticeIntakeHandler
+from intake.server import (
+    NoticeIntakeController,
+    NoticeIntakeHandler,
+    address_checker,
+)
 from starter.notices import submit_notice
 from starter.session import connect_client
 
 logger = logging.getLogger("court_notices.intake")
-
-
-def address_checker(database_url: str) -> Callable[[str], Awaitable[bool]]:
-    # Released addresses still take mail: such notices are kept and flagged.
-    def is_known(address: str) -> bool:
-        with new_session(database_url) as session:
-            return session.get(NoticingAddressRow, address) is not None
-
-    async def check(address: str) -> bool:
-        return await asyncio.to_thread(is_known, address)
-
-    return check
 
 
 async def main() -> None:

@@ -5,6 +5,7 @@ a NoticeIngestionWorkflow with the content hash as its id ingests it, so a
 duplicate delivery starts nothing new.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -12,8 +13,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from court_notices.blobs import BlobStore
+from court_notices.db import NoticingAddressRow, new_session
 
-__all__ = ["NoticeIntakeController", "NoticeIntakeHandler"]
+__all__ = ["NoticeIntakeController", "NoticeIntakeHandler", "address_checker"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +80,20 @@ class NoticeIntakeController(Controller):
 
     def factory(self) -> SMTP:
         return _NoticeSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def address_checker(database_url: str) -> AddressCheck:
+    """Build the recipient check: addresses any activation ever provisioned.
+
+    Released addresses still take mail, because such notices are kept and
+    flagged rather than bounced.
+    """
+
+    def is_known(address: str) -> bool:
+        with new_session(database_url) as session:
+            return session.get(NoticingAddressRow, address) is not None
+
+    async def check(address: str) -> bool:
+        return await asyncio.to_thread(is_known, address)
+
+    return check

@@ -118,7 +118,7 @@ async def run_scenario(
     """Play the six courts and return each court's final status.
 
     With ``send_notices`` the court simulator mails NEFs to the nysb address
-    through the SMTP intake: the first confirms the pending activation, the
+    through the SMTP intake. The first confirms the pending activation. The
     rest are a multi-case NEF, a claims NEF, a 341 meeting notice and a minute
     entry without a document.
     """

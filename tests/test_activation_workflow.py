@@ -338,7 +338,7 @@ async def test_additional_action_loop_returns_to_pending(
 ) -> None:
     pending = await start_pending(activations, records, court_simulator)
 
-    asked = await activations.update(
+    requested = await activations.update(
         pending.workflow_id,
         "require_additional_action",
         AdditionalActionRequest(actor="clerk", instructions="File form B2030."),
@@ -352,9 +352,9 @@ async def test_additional_action_loop_returns_to_pending(
         pending.workflow_id, {S.PENDING_ACTIVATION}
     )
 
-    assert asked.status == S.ADDITIONAL_ACTION_NEEDED
-    assert asked.instructions == "File form B2030."
-    assert "File form B2030." in asked.details
+    assert requested.status == S.ADDITIONAL_ACTION_NEEDED
+    assert requested.instructions == "File form B2030."
+    assert "File form B2030." in requested.details
     assert back.transitions[-1].from_status == S.ADDITIONAL_ACTION_NEEDED
 
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from court_notices.blobs import BlobStore
-from court_notices.db import NoticingAddressRow, new_session
 from court_notices.notice_models import NoticeSource
-from intake.server import NoticeIntakeController, NoticeIntakeHandler
+from intake.server import (
+    NoticeIntakeController,
+    NoticeIntakeHandler,
+    address_checker,
+)
 from starter.notices import NoticeSubmission, submit_notice
 
 
@@ -37,13 +40,6 @@ async def run_intake(
 ) -> AsyncIterator[RunningIntake]:
     running = RunningIntake("127.0.0.1", free_port(), [])
 
-    async def is_known(address: str) -> bool:
-        def lookup() -> bool:
-            with new_session(database_url) as session:
-                return session.get(NoticingAddressRow, address) is not None
-
-        return await asyncio.to_thread(lookup)
-
     async def submit(raw: bytes, recipients: list[str]) -> object:
         # aiosmtpd runs its own event loop in a thread; the Temporal client
         # belongs to the test's loop, so the start runs there. Tests must not
@@ -64,7 +60,9 @@ async def run_intake(
         return submissions
 
     test_loop = asyncio.get_running_loop()
-    handler = NoticeIntakeHandler(blobs=blobs, is_known_address=is_known, submit=submit)
+    handler = NoticeIntakeHandler(
+        blobs=blobs, is_known_address=address_checker(database_url), submit=submit
+    )
     controller = NoticeIntakeController(
         handler,
         hostname=running.host,

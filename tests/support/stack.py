@@ -131,7 +131,7 @@ def dependencies(
 
 
 def stand_in_court(request: httpx.Request) -> httpx.Response:
-    """Answer doc1 links of real courts, which tests must never reach.
+    """Serve doc1 links of real courts, which tests must never reach.
 
     A link with a magic number gets a small PDF, as a first free look would.
     """

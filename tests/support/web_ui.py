@@ -45,6 +45,9 @@ VIEWPORT = ViewportSize(width=1280, height=800)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 STARTUP_TIMEOUT_SECONDS = 10.0
 ACTION_TIMEOUT_MS = 15_000
+# Assertions wait as long as actions: on a loaded 2-core machine a page load
+# can take longer than Playwright's default of 5 s.
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 # The workflow list reads the visibility store, which can lag behind search
 # attribute upserts.
 LIST_ATTEMPTS = 10
